@@ -1,0 +1,134 @@
+/*
+ * hygiene-helper: the one native piece of process-hygiene.
+ *
+ * Built static (musl) by the Maven build, bundled in the agent jar, extracted at run time into a
+ * private directory. The JVM runs it through the ordinary ProcessBuilder path; it never links into
+ * the JVM (no JNI, no FFM, so no native-access warnings).
+ *
+ *   hygiene-helper exec PATH ARGV0 [ARG...]
+ *       setpgid(0, 0), then execve(PATH, [ARGV0, ARG...]) with the inherited environment.
+ *       The JDK has already done everything else (redirects, chdir, environment, closing fds).
+ *       PATH was resolved by the agent with the JDK's rules. On ENOEXEC, runs the file with
+ *       /bin/sh as the JDK does ("/bin/sh PATH ARG..."). If execve still fails, says why on
+ *       stderr and exits 127.
+ *
+ *   hygiene-helper signal TERM|KILL PGID...
+ *       kill(-PGID, SIG) for each group; TERM is followed by CONT so that stopped members can act
+ *       on it. Refuses PGID <= 1 and its own process group (which is the JVM's): kill(-0) and
+ *       kill(-1) would hit our own group or every process. A group that no longer exists
+ *       (ESRCH) is not an error. Exits 0, or 1 if any signal could not be sent.
+ *
+ *   hygiene-helper version
+ *       Prints the protocol version, for the agent's self-check.
+ *
+ * See setpgid(2), execve(2), kill(2).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PROTOCOL "process-hygiene-helper 1"
+
+extern char **environ;
+
+static int usage(void) {
+    fprintf(stderr,
+            "usage: hygiene-helper exec PATH ARGV0 [ARG...]\n"
+            "       hygiene-helper signal TERM|KILL PGID...\n"
+            "       hygiene-helper version\n");
+    return 2;
+}
+
+static int run_exec(int argc, char **argv) {
+    /* argv: exec PATH ARGV0 [ARG...] */
+    if (argc < 3) return usage();
+    const char *path = argv[1];
+    char **child_argv = argv + 2;
+
+    /* Lead a new process group. Failure leaves the child in the JVM's group; the agent reads the
+     * group back from /proc and treats such a child as not isolated. */
+    if (setpgid(0, 0) != 0) {
+        fprintf(stderr, "hygiene-helper: setpgid: %s\n", strerror(errno));
+    }
+
+    execve(path, child_argv, environ);
+    int err = errno;
+    if (err == ENOEXEC) {
+        /* The JDK's fallback for scripts without "#!": /bin/sh FILE ARG... (argv[0] replaced). */
+        int n = argc - 2; /* ARGV0 and the args */
+        char **sh_argv = calloc((size_t) n + 2, sizeof(char *));
+        if (sh_argv == NULL) {
+            fprintf(stderr, "hygiene-helper: calloc: %s\n", strerror(errno));
+            _exit(127);
+        }
+        sh_argv[0] = "/bin/sh";
+        sh_argv[1] = (char *) path;
+        for (int i = 1; i < n; i++) sh_argv[i + 1] = child_argv[i];
+        sh_argv[n + 1] = NULL;
+        execve("/bin/sh", sh_argv, environ);
+        err = errno;
+    }
+    fprintf(stderr, "hygiene-helper: execve %s: %s\n", path, strerror(err));
+    _exit(127);
+}
+
+static int parse_pgid(const char *s, pid_t *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v <= 1 || v > 0x7fffffffL) return -1;
+    *out = (pid_t) v;
+    return 0;
+}
+
+static int run_signal(int argc, char **argv) {
+    /* argv: signal TERM|KILL PGID... */
+    if (argc < 3) return usage();
+    int sig;
+    if (strcmp(argv[1], "TERM") == 0) sig = SIGTERM;
+    else if (strcmp(argv[1], "KILL") == 0) sig = SIGKILL;
+    else return usage();
+
+    pid_t own = getpgrp();
+    int status = 0;
+    for (int i = 2; i < argc; i++) {
+        pid_t pgid;
+        if (parse_pgid(argv[i], &pgid) != 0) {
+            fprintf(stderr, "hygiene-helper: refusing group '%s': not a group number above 1\n", argv[i]);
+            status = 1;
+            continue;
+        }
+        if (pgid == own) {
+            fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
+            status = 1;
+            continue;
+        }
+        if (kill(-pgid, sig) != 0) {
+            if (errno != ESRCH) {
+                fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, argv[1], strerror(errno));
+                status = 1;
+            }
+            continue;
+        }
+        if (sig == SIGTERM && kill(-pgid, SIGCONT) != 0 && errno != ESRCH) {
+            fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
+            status = 1;
+        }
+    }
+    return status;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return usage();
+    if (strcmp(argv[1], "exec") == 0) return run_exec(argc - 1, argv + 1);
+    if (strcmp(argv[1], "signal") == 0) return run_signal(argc - 1, argv + 1);
+    if (strcmp(argv[1], "version") == 0) {
+        puts(PROTOCOL);
+        return 0;
+    }
+    return usage();
+}

@@ -1,0 +1,174 @@
+package dev.hygiene.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The bundled native helper (src/main/c/hygiene-helper.c), extracted to a place where it can run.
+ *
+ * <p>Extraction is safe against other users of a shared directory: the helper is written into a
+ * new directory with a random name, created with mode 0700 in one step (so nobody can have created
+ * it first), written with mode 0700, read back and compared byte for byte with the bundled copy.
+ * Candidates are tried in order: the configured {@code helper-dir}, {@code java.io.tmpdir},
+ * {@code /dev/shm}, the agent jar's directory, the user's home. A candidate mounted noexec is
+ * skipped (access(X_OK) fails there as execve would).
+ */
+public final class Helper {
+
+    static final String FILE_NAME = "hygiene-helper";
+
+    private final Path dir;
+    private final Path file;
+    private final String command;
+    private final byte[] cmdlinePrefix;
+
+    private Helper(Path dir, Path file) {
+        this.dir = dir;
+        this.file = file;
+        this.command = file.toString();
+        this.cmdlinePrefix = (command + "\0exec\0").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The resource name of the helper for this machine, or null if none is bundled for it. */
+    static String resourceName() {
+        String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        if (arch.equals("amd64") || arch.equals("x86_64")) return "/dev/hygiene/core/linux-x86_64/" + FILE_NAME;
+        return null;
+    }
+
+    /**
+     * Extracts the helper to the first candidate directory where it can execute.
+     *
+     * @param configured the configured directory, or null
+     * @param agentDir   the agent jar's directory, or null
+     * @return the helper, or null (with the reason logged) if no candidate works
+     */
+    public static Helper extract(Path configured, Path agentDir) {
+        String resource = resourceName();
+        if (resource == null) {
+            Log.warn("no helper is bundled for " + System.getProperty("os.arch") + "; children are not isolated");
+            return null;
+        }
+        byte[] content;
+        try (InputStream in = Helper.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                Log.warn("the helper " + resource + " is missing from the agent jar; children are not isolated");
+                return null;
+            }
+            content = in.readAllBytes();
+        } catch (IOException e) {
+            Log.warn("cannot read the bundled helper: " + e + "; children are not isolated");
+            return null;
+        }
+        List<String> failures = new ArrayList<>();
+        for (Path base : candidates(configured, agentDir)) {
+            try {
+                return extractTo(base, content);
+            } catch (IOException | RuntimeException e) {
+                failures.add(base + " (" + e.getMessage() + ")");
+                Log.debug("cannot use " + base + " for the helper: " + e);
+            }
+        }
+        Log.warn("cannot place the helper where it can run: " + String.join("; ", failures));
+        return null;
+    }
+
+    private static Set<Path> candidates(Path configured, Path agentDir) {
+        Set<Path> out = new LinkedHashSet<>();
+        if (configured != null) out.add(configured);
+        String tmp = System.getProperty("java.io.tmpdir");
+        if (tmp != null && !tmp.isEmpty()) out.add(Path.of(tmp));
+        out.add(Path.of("/dev/shm"));
+        if (agentDir != null) out.add(agentDir);
+        String home = System.getProperty("user.home");
+        if (home != null && !home.isEmpty() && !home.equals("?")) out.add(Path.of(home));
+        return out;
+    }
+
+    private static Helper extractTo(Path base, byte[] content) throws IOException {
+        if (!Files.isDirectory(base)) throw new IOException("not a directory");
+        Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
+        Path dir = Files.createTempDirectory(base, "process-hygiene-", PosixFilePermissions.asFileAttribute(owner));
+        Path file = dir.resolve(FILE_NAME);
+        try {
+            Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.setPosixFilePermissions(file, owner);
+            if (!Arrays.equals(Files.readAllBytes(file), content)) throw new IOException("content changed after writing");
+            if (!Files.isExecutable(file)) throw new IOException("cannot execute there (noexec?)");
+            return new Helper(dir, file);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /** The helper's path as given to execve. */
+    public String command() {
+        return command;
+    }
+
+    /** The command that runs PROGRAM (resolved) as ARGV in a new process group. */
+    public String[] execCommand(String program, String[] argv) {
+        String[] out = new String[argv.length + 3];
+        out[0] = command;
+        out[1] = "exec";
+        out[2] = program;
+        System.arraycopy(argv, 0, out, 3, argv.length);
+        return out;
+    }
+
+    /** The command that sends SIGNAL ("TERM" or "KILL") to each group. */
+    public String[] signalCommand(String signal, long[] pgids) {
+        String[] out = new String[pgids.length + 3];
+        out[0] = command;
+        out[1] = "signal";
+        out[2] = signal;
+        for (int i = 0; i < pgids.length; i++) out[i + 3] = Long.toString(pgids[i]);
+        return out;
+    }
+
+    /** True while PID is still the helper itself, before it has exec'd the real program. */
+    public boolean stillHelper(byte[] cmdline) {
+        if (cmdline.length < cmdlinePrefix.length) return false;
+        for (int i = 0; i < cmdlinePrefix.length; i++) {
+            if (cmdline[i] != cmdlinePrefix[i]) return false;
+        }
+        return true;
+    }
+
+    /** Removes the extracted helper and its private directory. */
+    public void delete() {
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort
+        }
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    @Override
+    public String toString() {
+        return command;
+    }
+}

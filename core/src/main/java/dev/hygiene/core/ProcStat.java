@@ -1,0 +1,97 @@
+package dev.hygiene.core;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One line of {@code /proc/PID/stat}: the fields the agent trusts about a process. See proc(5).
+ * The command name (field 2) may contain spaces and parentheses, so fields are counted from the
+ * last {@code ')'}.
+ */
+public final class ProcStat {
+
+    private static final Path PROC = Path.of("/proc");
+
+    public final long pid;
+    /** R, S, D, T, t, Z, X, ... */
+    public final char state;
+    public final long ppid;
+    public final long pgrp;
+    public final long session;
+    /** Device number of the controlling terminal, 0 if none. */
+    public final long ttyNr;
+    /** In clock ticks after boot: with the pid, identifies a process across pid reuse. */
+    public final long startTime;
+
+    ProcStat(long pid, char state, long ppid, long pgrp, long session, long ttyNr, long startTime) {
+        this.pid = pid;
+        this.state = state;
+        this.ppid = ppid;
+        this.pgrp = pgrp;
+        this.session = session;
+        this.ttyNr = ttyNr;
+        this.startTime = startTime;
+    }
+
+    /** Alive means able to run: zombies ('Z') and dead tasks ('X') are not. */
+    public boolean alive() {
+        return state != 'Z' && state != 'X';
+    }
+
+    /** The stat of PID, or null if there is no such process (or it cannot be read). */
+    public static ProcStat read(long pid) {
+        try {
+            return parse(pid, Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("stat")));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The JVM's own stat. */
+    public static ProcStat self() {
+        return read(ProcessHandle.current().pid());
+    }
+
+    /** Every process visible in /proc, read once each. */
+    public static List<ProcStat> all() {
+        List<ProcStat> out = new ArrayList<>(256);
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
+            for (Path p : dir) {
+                String name = p.getFileName().toString();
+                if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') continue;
+                long pid;
+                try {
+                    pid = Long.parseLong(name);
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                ProcStat s = read(pid);
+                if (s != null) out.add(s);
+            }
+        } catch (IOException e) {
+            // No /proc: nothing can be seen, so nothing is signalled.
+        }
+        return out;
+    }
+
+    static ProcStat parse(long pid, byte[] bytes) {
+        String line = new String(bytes, StandardCharsets.ISO_8859_1);
+        int close = line.lastIndexOf(')');
+        if (close < 0 || close + 2 >= line.length()) return null;
+        String[] f = line.substring(close + 2).trim().split(" ");
+        // f[0] is field 3 (state); field n is f[n - 3].
+        if (f.length < 20) return null;
+        return new ProcStat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[19]));
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid + " state " + state + " ppid " + ppid + " pgrp " + pgrp;
+    }
+}

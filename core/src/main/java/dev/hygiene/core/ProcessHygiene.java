@@ -1,0 +1,192 @@
+package dev.hygiene.core;
+
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Everything the agent does, behind the two calls the instrumented JDK makes: {@link #start} (for
+ * every ProcessBuilder.start, startPipeline and Runtime.exec) and {@link #destroy} (for
+ * Process.destroy and destroyForcibly).
+ *
+ * <p>Nothing here runs before the application starts its first process: the helper is extracted,
+ * and the shutdown hook installed, on the first start.
+ */
+public final class ProcessHygiene {
+
+    /** How long start() waits for the helper to exec the real program before giving up on it. */
+    private static final long EXEC_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final Config config;
+    private final Path agentDir;
+    private final Registry registry = new Registry(this::dropped);
+    private volatile boolean initialized;
+    private volatile boolean shuttingDown;
+    private Helper helper;
+    private Escalation escalation;
+
+    public ProcessHygiene(Config config, Path agentDir) {
+        this.config = config;
+        this.agentDir = agentDir;
+    }
+
+    private void initialize() {
+        if (initialized) return;
+        synchronized (this) {
+            if (initialized) return;
+            helper = Helper.extract(config.helperDir, agentDir);
+            if (helper != null) Log.debug("helper at " + helper);
+            escalation = new Escalation(config.grace, new Signals(helper), helper != null, this::gone);
+            Thread hook = new Thread(this::shutdown, "process-hygiene-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            initialized = true;
+        }
+    }
+
+    /**
+     * Starts a child as the JDK would, but as the leader of a new process group; returns only once
+     * the child runs the real program in its own group. Falls back to the plain start (tracking the
+     * child as a tree) where isolation is impossible or unwanted.
+     */
+    public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
+                         boolean redirectErrorStream, Starter jdk) throws IOException {
+        initialize();
+        Helper h = helper;
+        String program = null;
+        String why = null;
+        if (h == null) why = "no helper";
+        else if (Terminal.shared(redirects, redirectErrorStream)) why = "it shares the JVM's terminal";
+        else {
+            program = ProgramPath.resolve(cmd[0], dir, System.getenv("PATH"), env != null);
+            if (program == null) why = "the JDK cannot start it";
+        }
+        if (why != null) {
+            Log.debug("starting " + show(cmd) + " without a group of its own: " + why);
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        }
+
+        Process p;
+        String[] wrapped = h.execCommand(program, cmd);
+        try {
+            p = Untracked.call(() -> jdk.start(wrapped, env, dir, redirects, redirectErrorStream));
+        } catch (IOException e) {
+            // The helper itself could not be started (the JDK failed before running the program):
+            // the plain start gives the application exactly the JDK's outcome.
+            Log.debug("the helper did not start (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        }
+        // From here on the child exists: whatever happens, the application gets its Process.
+        try {
+            long pid = p.pid();
+            awaitExec(h, pid);
+            ProcStat stat = ProcStat.read(pid);
+            boolean isolated = stat != null && stat.pgrp == pid;
+            track(new ProcessGroup(pid, stat == null ? 0 : stat.startTime, isolated, show(cmd)), p);
+        } catch (RuntimeException e) {
+            Log.error("cannot track pid " + p.pid() + ": " + e);
+        }
+        return p;
+    }
+
+    private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
+                               boolean redirectErrorStream, Starter jdk) throws IOException {
+        Process p = Untracked.call(() -> jdk.start(cmd, env, dir, redirects, redirectErrorStream));
+        try {
+            ProcStat stat = ProcStat.read(p.pid());
+            track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd)), p);
+        } catch (RuntimeException e) {
+            Log.error("cannot track pid " + p.pid() + ": " + e);
+        }
+        return p;
+    }
+
+    private void track(ProcessGroup g, Process p) {
+        registry.add(g, p);
+        // A start that raced with shutdown would otherwise outlive the JVM.
+        if (shuttingDown) escalation.terminate(List.of(g), false);
+    }
+
+    /**
+     * Waits until PID has left the helper: by then it leads its own group (setpgid comes before
+     * execve) and /proc shows the real program. The JDK returned after the helper's exec; without
+     * this wait the application could read the helper's command line or the JVM's group.
+     */
+    private static void awaitExec(Helper h, long pid) {
+        Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+        long start = System.nanoTime();
+        for (int round = 0; ; round++) {
+            byte[] now;
+            try {
+                now = Files.readAllBytes(cmdline);
+            } catch (IOException e) {
+                return; // already gone
+            }
+            if (!h.stillHelper(now)) return;
+            if (System.nanoTime() - start > EXEC_TIMEOUT_NANOS) {
+                Log.warn("pid " + pid + " still runs the helper after 5 s; not waiting for it any longer");
+                return;
+            }
+            if (round < 20) Thread.onSpinWait();
+            else LockSupport.parkNanos(round < 200 ? 10_000 : 200_000);
+        }
+    }
+
+    /**
+     * Process.destroy (FORCE false) or destroyForcibly (true) of the child HANDLE: a tracked group
+     * gets the escalation as a whole; any other process what the JDK gives it.
+     */
+    public boolean destroy(ProcessHandle handle, boolean force) {
+        ProcessGroup g = initialized ? registry.get(handle.pid()) : null;
+        if (g == null) return force ? handle.destroyForcibly() : handle.destroy();
+        escalation.terminate(List.of(g), force);
+        return true;
+    }
+
+    private void dropped(ProcessGroup g) {
+        if (!registry.contains(g)) return;
+        Log.debug("dropped " + g + "; terminating what is left of it");
+        escalation.terminate(List.of(g), false);
+    }
+
+    private void gone(ProcessGroup g, boolean neededKill, boolean survived) {
+        registry.remove(g);
+        if (survived) Log.warn(g + " still has members 1 s after SIGKILL");
+        else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
+    }
+
+    /** At JVM shutdown: every live group gets the escalation, in parallel; bounded by grace + 1 s. */
+    void shutdown() {
+        shuttingDown = true;
+        List<ProcessGroup> groups = registry.snapshot();
+        Log.debug("shutdown: " + groups.size() + " live groups");
+        try {
+            if (!groups.isEmpty()) {
+                long deadline = System.nanoTime() + config.grace.toNanos() + TimeUnit.SECONDS.toNanos(1);
+                escalation.terminate(groups, false);
+                if (!escalation.awaitIdle(deadline)) {
+                    Log.warn("shutdown: " + escalation.pendingCount() + " groups not gone after the grace period");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (helper != null) helper.delete();
+        }
+    }
+
+    /** Live groups the agent tracks now. */
+    public int liveGroups() {
+        return registry.size();
+    }
+
+    static String show(String[] cmd) {
+        String s = String.join(" ", cmd);
+        return s.length() <= 200 ? s : s.substring(0, 197) + "...";
+    }
+
+}

@@ -1,0 +1,90 @@
+package dev.hygiene.core;
+
+import java.lang.ref.Cleaner;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The live groups, by leader pid, and the {@link Cleaner} that reports a {@link Process} the
+ * application dropped.
+ *
+ * <p>The JDK keeps a Process strongly reachable until its child exits, so the Cleaner fires only
+ * after the leader is gone and the application no longer holds the Process: exactly when what is
+ * left of the group has become orphans. The cleaning action holds the group, never the Process.
+ */
+final class Registry {
+
+    private final ConcurrentHashMap<Long, ProcessGroup> live = new ConcurrentHashMap<>();
+    private final Consumer<ProcessGroup> onDropped;
+    private volatile Cleaner cleaner;
+
+    Registry(Consumer<ProcessGroup> onDropped) {
+        this.onDropped = onDropped;
+    }
+
+    void add(ProcessGroup group, Process process) {
+        live.put(group.pid, group);
+        cleaner().register(process, new Dropped(group, onDropped));
+    }
+
+    /** The live group led by PID, or null. */
+    ProcessGroup get(long pid) {
+        return live.get(pid);
+    }
+
+    void remove(ProcessGroup group) {
+        live.remove(group.pid, group);
+    }
+
+    boolean contains(ProcessGroup group) {
+        return live.get(group.pid) == group;
+    }
+
+    List<ProcessGroup> snapshot() {
+        return new ArrayList<>(live.values());
+    }
+
+    int size() {
+        return live.size();
+    }
+
+    private Cleaner cleaner() {
+        Cleaner c = cleaner;
+        if (c == null) {
+            synchronized (this) {
+                c = cleaner;
+                if (c == null) {
+                    c = Cleaner.create(r -> {
+                        Thread t = new Thread(r, "process-hygiene-cleaner");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    cleaner = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /** The cleaning action: static, so it cannot capture the Process. */
+    private static final class Dropped implements Runnable {
+        private final ProcessGroup group;
+        private final Consumer<ProcessGroup> onDropped;
+
+        Dropped(ProcessGroup group, Consumer<ProcessGroup> onDropped) {
+            this.group = group;
+            this.onDropped = onDropped;
+        }
+
+        @Override
+        public void run() {
+            try {
+                onDropped.accept(group);
+            } catch (Throwable t) {
+                Log.warn("cleaning up dropped " + group + " failed: " + t);
+            }
+        }
+    }
+}
