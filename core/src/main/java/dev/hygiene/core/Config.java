@@ -41,6 +41,11 @@ public final class Config {
         return new Config(DEFAULT_GRACE, DEFAULT_LOG, null);
     }
 
+    /** A copy with another grace period. */
+    public Config withGrace(Duration newGrace) {
+        return new Config(newGrace, log, helperDir);
+    }
+
     /** Reads the settings from the agent arguments, the system properties and the environment. */
     public static Config load(String agentArgs) {
         return load(agentArgs, System::getProperty, System::getenv);

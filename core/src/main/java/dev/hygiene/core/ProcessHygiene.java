@@ -83,14 +83,40 @@ public final class ProcessHygiene {
         // From here on the child exists: whatever happens, the application gets its Process.
         try {
             long pid = p.pid();
+            // Read before anything else: a child that exits at once may be reaped by the JDK soon.
+            ProcStat first = ProcStat.read(pid);
             awaitExec(h, pid);
             ProcStat stat = ProcStat.read(pid);
-            boolean isolated = stat != null && stat.pgrp == pid;
-            track(new ProcessGroup(pid, stat == null ? 0 : stat.startTime, isolated, show(cmd)), p);
+            // The helper calls setpgid before execve; gone already, it did (or printed why not).
+            boolean isolated = stat == null || stat.pgrp == pid;
+            long startTime = first != null ? first.startTime : stat != null ? stat.startTime : 0;
+            track(new ProcessGroup(pid, startTime, isolated, show(cmd)), p);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
         return p;
+    }
+
+    /**
+     * For code that uses core without the agent: starts PB's command as the leader of a new
+     * process group, with PB's directory, environment and redirects, and tracks it like the agent
+     * does (escalation on {@link #destroy}, at shutdown, and when dropped).
+     */
+    public Process start(ProcessBuilder pb) throws IOException {
+        List<String> command = pb.command();
+        if (command.isEmpty()) return pb.start(); // the JDK's own exception
+        Redirect[] redirects = {pb.redirectInput(), pb.redirectOutput(), pb.redirectError()};
+        return start(command.toArray(new String[0]), pb.environment(),
+                pb.directory() == null ? null : pb.directory().getPath(), redirects, pb.redirectErrorStream(),
+                (cmd, env, dir, r, mergeErr) -> {
+                    ProcessBuilder copy = new ProcessBuilder(cmd)
+                            .directory(dir == null ? null : new java.io.File(dir))
+                            .redirectInput(r[0]).redirectOutput(r[1]).redirectError(r[2])
+                            .redirectErrorStream(mergeErr);
+                    copy.environment().clear();
+                    copy.environment().putAll(env);
+                    return copy.start();
+                });
     }
 
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,

@@ -1,0 +1,126 @@
+package dev.hygiene.core;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigTest {
+
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream realErr;
+
+    @BeforeEach
+    void captureStderr() {
+        realErr = System.err;
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restoreStderr() {
+        System.setErr(realErr);
+        Log.setLevel(Config.DEFAULT_LOG);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Config load(String args, Map<String, String> props, Map<String, String> env) {
+        return Config.load(args, props::get, env::get);
+    }
+
+    @Test
+    void durations() {
+        assertEquals(Duration.ofMillis(500), Config.parseDuration("500ms"));
+        assertEquals(Duration.ofSeconds(2), Config.parseDuration("2s"));
+        assertEquals(Duration.ofMillis(1500), Config.parseDuration("1.5s"));
+        assertEquals(Duration.ofMinutes(1), Config.parseDuration("1m"));
+        assertEquals(Duration.ofSeconds(3), Config.parseDuration(" 3S "));
+        assertEquals(Duration.ZERO, Config.parseDuration("0"));
+        assertEquals(Duration.ZERO, Config.parseDuration("0ms"));
+        for (String bad : new String[] {"", "abc", "5", "-1s", "s", "1h", "1.s", "1e3ms", "25h", "99999m"}) {
+            assertNull(Config.parseDuration(bad), bad);
+        }
+    }
+
+    @Test
+    void defaults() {
+        Config c = load(null, Map.of(), Map.of());
+        assertEquals(Duration.ofSeconds(5), c.grace);
+        assertEquals(Log.Level.WARN, c.log);
+        assertNull(c.helperDir);
+        assertEquals("", stderr());
+    }
+
+    @Test
+    void agentArgumentsWinOverPropertiesOverEnvironment() {
+        Map<String, String> props = Map.of("hygiene.grace", "2s", "hygiene.log", "error");
+        Map<String, String> env = Map.of("HYGIENE_GRACE", "3s", "HYGIENE_LOG", "info", "HYGIENE_HELPER_DIR", "/opt/x");
+        Config c = load("grace=1s", props, env);
+        assertEquals(Duration.ofSeconds(1), c.grace);
+        assertEquals(Log.Level.ERROR, c.log);
+        assertEquals(Path.of("/opt/x"), c.helperDir);
+        c = load(null, Map.of(), env);
+        assertEquals(Duration.ofSeconds(3), c.grace);
+        assertEquals(Log.Level.INFO, c.log);
+    }
+
+    @Test
+    void badValueGivesOneLineAndTheDefault() {
+        Config c = load("grace=abc", Map.of(), Map.of());
+        assertEquals(Duration.ofSeconds(5), c.grace);
+        String out = stderr();
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.contains("grace") && out.contains("'abc'") && out.contains("500ms, 2s or 1m")
+                && out.contains("using 5s"), out);
+    }
+
+    @Test
+    void badLogLevelNamesWhatIsAccepted() {
+        Config c = load(null, Map.of(), Map.of("HYGIENE_LOG", "loud"));
+        assertEquals(Log.Level.WARN, c.log);
+        String out = stderr();
+        assertEquals(1, out.lines().count(), out);
+        assertTrue(out.contains("log") && out.contains("'loud'") && out.contains("off, error, warn, info or debug"), out);
+    }
+
+    @Test
+    void unknownKeysAndMalformedArgumentsAreReported() {
+        Config c = load("grace=1s,colour=red,verbose", Map.of(), Map.of());
+        assertEquals(Duration.ofSeconds(1), c.grace);
+        String out = stderr();
+        assertEquals(2, out.lines().count(), out);
+        assertTrue(out.contains("unknown agent argument 'colour'"), out);
+        assertTrue(out.contains("'verbose' is not key=value"), out);
+    }
+
+    @Test
+    void logOffSilencesWarnings() {
+        load("log=off,grace=abc", Map.of(), Map.of());
+        assertEquals("", stderr());
+    }
+
+    @Test
+    void relativeHelperDirIsRejected() {
+        Config c = load("helper-dir=relative/dir", Map.of(), Map.of());
+        assertNull(c.helperDir);
+        assertTrue(stderr().contains("an absolute directory path"), stderr());
+    }
+
+    @Test
+    void envNames() {
+        assertEquals("HYGIENE_GRACE", Config.envName("grace"));
+        assertEquals("HYGIENE_HELPER_DIR", Config.envName("helper-dir"));
+    }
+}

@@ -1,0 +1,131 @@
+package dev.hygiene.core;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HelperTest {
+
+    @TempDir
+    Path tmp;
+
+    private final List<Helper> extracted = new ArrayList<>();
+
+    @AfterEach
+    void deleteHelpers() {
+        extracted.forEach(Helper::delete);
+    }
+
+    private Helper extract(Path dir) {
+        Helper h = Helper.extract(dir, null);
+        assertNotNull(h);
+        extracted.add(h);
+        return h;
+    }
+
+    private static String run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return p.exitValue() + ":" + out.trim();
+    }
+
+    @Test
+    void extractsIntoAPrivateDirectoryOfTheConfiguredPlace() throws Exception {
+        Helper h = extract(tmp);
+        Path file = Path.of(h.command());
+        Path dir = file.getParent();
+        assertEquals(tmp, dir.getParent());
+        assertTrue(dir.getFileName().toString().startsWith("process-hygiene-"));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        try (InputStream in = Helper.class.getResourceAsStream(Helper.resourceName())) {
+            assertArrayEquals(in.readAllBytes(), Files.readAllBytes(file));
+        }
+        assertEquals("0:process-hygiene-helper 1", run(h.command(), "version"));
+        h.delete();
+        assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void twoExtractionsNeverShareADirectory() {
+        Helper a = extract(tmp);
+        Helper b = extract(tmp);
+        assertFalse(Path.of(a.command()).getParent().equals(Path.of(b.command()).getParent()));
+    }
+
+    @Test
+    void aPlaceThatCannotHoldItIsSkipped() throws IOException {
+        Path notADir = Files.writeString(tmp.resolve("file"), "x");
+        Helper h = extract(notADir);
+        assertFalse(Path.of(h.command()).startsWith(notADir));
+    }
+
+    @Test
+    void execRunsTheProgramWithItsOwnArgv0InANewGroup() throws Exception {
+        Helper h = extract(tmp);
+        String[] cmd = h.execCommand("/bin/sh", new String[] {"my-argv0", "-c", "echo $0; cut -d' ' -f5 /proc/$$/stat; echo $$"});
+        String[] lines = run(cmd).split("\n");
+        assertEquals("0:my-argv0", lines[0]);
+        assertEquals(lines[2], lines[1], "pgrp == pid");
+    }
+
+    @Test
+    void execFallsBackToShForAScriptWithoutInterpreterLine() throws Exception {
+        Helper h = extract(tmp);
+        Path script = tmp.resolve("script");
+        Files.writeString(script, "echo \"script $1\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        assertEquals("0:script arg", run(h.execCommand(script.toString(), new String[] {"x", "arg"})));
+    }
+
+    @Test
+    void execFailureSaysWhyAndExits127() throws Exception {
+        Helper h = extract(tmp);
+        String out = run(h.execCommand("/nonexistent/prog", new String[] {"prog"}));
+        assertTrue(out.startsWith("127:") && out.contains("No such file or directory"), out);
+    }
+
+    @Test
+    void signalRefusesDangerousGroupNumbers() throws Exception {
+        Helper h = extract(tmp);
+        for (String bad : new String[] {"1", "0", "-5", "abc", ""}) {
+            String out = run(h.command(), "signal", "TERM", bad);
+            assertTrue(out.startsWith("1:") && out.contains("refusing"), bad + " -> " + out);
+        }
+        assertTrue(run(h.command(), "signal", "HUP", "12345").startsWith("2:"), "only TERM and KILL");
+    }
+
+    @Test
+    void signalRefusesItsOwnGroup() throws Exception {
+        Helper h = extract(tmp);
+        // A group of our own making: setsid makes sh lead a new group; the helper replaces sh and is
+        // asked to signal that very group. Were the guard broken, only this new group would be hit.
+        String out = run("setsid", "sh", "-c", "exec \"$0\" signal KILL $$", h.command());
+        assertTrue(out.startsWith("1:") && out.contains("our own"), out);
+    }
+
+    @Test
+    void aGroupThatIsGoneIsNotAnError() throws Exception {
+        Helper h = extract(tmp);
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        assertEquals("0:", run(h.command(), "signal", "KILL", Long.toString(p.pid())));
+    }
+}
