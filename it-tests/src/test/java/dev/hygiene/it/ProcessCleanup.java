@@ -1,0 +1,107 @@
+package dev.hygiene.it;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Kills, after each test, every process the test may have left behind, and nothing else: the
+ * processes whose session or process group is one the test recorded from a process it started,
+ * the pids it recorded (only while their start time is the recorded one), and their descendants.
+ *
+ * <p>Safety (the machine is shared; the shell that runs the build has a group of its own): a
+ * session or group number of 1 or less, the test JVM's own pid, group or session is refused when
+ * recorded, and never signalled, whatever was recorded. Only SIGKILL to single pids is sent
+ * (through {@link ProcessHandle#destroyForcibly()}), never a group signal.
+ */
+public final class ProcessCleanup {
+
+    private static final Proc.Stat SELF = Proc.self();
+
+    private final Set<Long> sessions = new LinkedHashSet<>();
+    private final Set<Long> groups = new LinkedHashSet<>();
+    private final Map<Long, Long> pids = new HashMap<>(); // pid -> start time
+
+    /** Records SID, the session of a process this test started. */
+    public synchronized void recordSession(long sid) {
+        sessions.add(checked("session", sid));
+    }
+
+    /** Records PGID, the process group of a process this test (or its app) started. */
+    public synchronized void recordGroup(long pgid) {
+        groups.add(checked("group", pgid));
+    }
+
+    /** Records PID with its current start time (nothing if it is already gone). */
+    public synchronized void recordPid(long pid) {
+        checked("pid", pid);
+        Proc.Stat s = Proc.stat(pid);
+        if (s != null) pids.put(pid, s.startTime);
+    }
+
+    private static long checked(String what, long id) {
+        if (id <= 1 || id == SELF.pid || id == SELF.pgrp || id == SELF.session) {
+            throw new IllegalArgumentException("refusing to record " + what + " " + id
+                    + ": it is 1 or less, or the test JVM's own pid, group or session (" + SELF + ")");
+        }
+        return id;
+    }
+
+    /**
+     * Kills (SIGKILL) every live process in a recorded session or group, every recorded pid and
+     * every descendant of those, until none is left (new children may appear while it runs).
+     *
+     * @return what was killed, for the test log
+     */
+    public synchronized List<String> killAll() {
+        List<String> killed = new ArrayList<>();
+        boolean clean = Poll.until(Duration.ofSeconds(10), () -> {
+            List<Proc.Stat> targets = targets();
+            for (Proc.Stat s : targets) {
+                ProcessHandle.of(s.pid).ifPresent(h -> {
+                    if (h.destroyForcibly()) killed.add(s.toString());
+                });
+            }
+            return targets.isEmpty();
+        });
+        if (!clean) System.err.println("cleanup: processes still alive after 10 s: " + targets());
+        if (!killed.isEmpty()) System.err.println("cleanup: killed " + killed);
+        return killed;
+    }
+
+    private List<Proc.Stat> targets() {
+        List<Proc.Stat> all = Proc.all();
+        Set<Long> chosen = new HashSet<>();
+        for (Proc.Stat s : all) {
+            Long start = pids.get(s.pid);
+            if (sessions.contains(s.session) || groups.contains(s.pgrp) || (start != null && start == s.startTime)) {
+                chosen.add(s.pid);
+            }
+        }
+        // Descendants of the chosen ones, whatever session they moved to.
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (Proc.Stat s : all) {
+                if (!chosen.contains(s.pid) && chosen.contains(s.ppid)) {
+                    chosen.add(s.pid);
+                    grew = true;
+                }
+            }
+        }
+        List<Proc.Stat> out = new ArrayList<>();
+        for (Proc.Stat s : all) {
+            if (chosen.contains(s.pid) && s.alive() && safe(s)) out.add(s);
+        }
+        return out;
+    }
+
+    private static boolean safe(Proc.Stat s) {
+        return s.pid > 1 && s.pid != SELF.pid && s.pgrp != SELF.pgrp && s.session != SELF.session;
+    }
+}
