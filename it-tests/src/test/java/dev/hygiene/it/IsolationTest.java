@@ -1,0 +1,66 @@
+package dev.hygiene.it;
+
+import dev.hygiene.it.apps.IsolationApp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 1: every child started through ProcessBuilder.start, startPipeline (each element) and
+ * Runtime.exec leads its own process group, not the JVM's, and runs the real program, as read
+ * by the app from /proc immediately after the start returned: 30 starts each, all must hold.
+ * Issue 10: the same with the agent given only through JAVA_TOOL_OPTIONS.
+ */
+class IsolationTest extends AppJvmTest {
+
+    static final int STARTS = 30;
+
+    static Stream<Arguments> jdksAndEntryPoints() {
+        return Jdks.all().flatMap(jdk -> Stream.of("pb", "pipeline", "exec").map(how -> Arguments.of(jdk, how)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("jdksAndEntryPoints")
+    void everyChildLeadsItsOwnGroupWhenStartReturns(Jdks.Jdk jdk, String how) {
+        AppJvm app = app(jdk, IsolationApp.class).args(how, Integer.toString(STARTS)).start();
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertAllIsolated(app, how, how.equals("pipeline") ? 3 * STARTS : STARTS);
+        assertEquals(List.of(), app.stderr().all(), "the agent says nothing at the default log level");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void agentFromJavaToolOptionsIsolatesToo(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, IsolationApp.class).noAgent()
+                .env("JAVA_TOOL_OPTIONS", "-javaagent:" + AppJvm.agentJar())
+                .args("pb", "10").start();
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertAllIsolated(app, "pb", 10);
+        // The JVM announces the variable; the agent adds nothing.
+        assertEquals(List.of("Picked up JAVA_TOOL_OPTIONS: -javaagent:" + AppJvm.agentJar()), app.stderr().all());
+    }
+
+    static void assertAllIsolated(AppJvm app, String how, int children) {
+        List<String> starts = app.stdout().all().stream().filter(l -> l.startsWith("START ")).toList();
+        assertEquals(children, starts.size(), app.describe());
+        for (String line : starts) {
+            String[] f = line.split(" ", -1);
+            long pid = Long.parseLong(f[2]);
+            String pgrp = f[3];
+            long jvmGroup = Long.parseLong(f[4]);
+            assertEquals(Long.toString(pid), pgrp, "child leads its own group at once: " + line + app.describe());
+            assertTrue(pid != jvmGroup, "child is not in the JVM's group: " + line);
+        }
+        // As with the plain JDK, /proc shows the real program's command line once start() returned
+        // (an empty one is a child still inside execve).
+        List<String> notYet = starts.stream().filter(l -> !l.split(" ", -1)[5].equals("cat|")).toList();
+        assertEquals(List.of(), notYet, "children whose /proc/PID/cmdline was not yet 'cat' when start() returned");
+        assertTrue(app.stdout().all().contains("DONE " + children), app.describe());
+    }
+}
