@@ -32,4 +32,20 @@ public final class Poll {
             throw new AssertionError("not within " + timeout.toMillis() + " ms: " + what.get());
         }
     }
+
+    /**
+     * Sleeps until System.nanoTime() reaches DEADLINE. For measurements only ("still alive 500 ms
+     * later"), never to wait for something to happen.
+     */
+    public static void sleepUntil(long deadlineNanos) {
+        long left;
+        while ((left = deadlineNanos - System.nanoTime()) > 0) {
+            try {
+                Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
 }

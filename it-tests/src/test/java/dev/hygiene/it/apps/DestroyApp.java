@@ -1,0 +1,54 @@
+package dev.hygiene.it.apps;
+
+import dev.hygiene.it.Proc;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.List;
+
+/**
+ * Starts one process tree, reports it, and destroys it with {@code Process.destroy()} or
+ * {@code destroyForcibly()}; reports what it sees from inside, then waits for a line on stdin
+ * before it exits (so the test can look from outside while the JVM still runs):
+ * <ul>
+ *   <li>{@code DESTROYED} right after the call returned;</li>
+ *   <li>{@code ALIVE_AT_500MS <n>}: members alive 500 ms after the call (KIND ignore-term only);</li>
+ *   <li>{@code EXIT <code>}: what waitFor() returned;</li>
+ *   <li>{@code GROUP_EMPTY_AFTER_MS <ms>} once no member and nothing in the child's group is alive
+ *       (or {@code GROUP_NOT_EMPTY <members>} after 10 s);</li>
+ *   <li>{@code DONE}.</li>
+ * </ul>
+ * Args: {@code destroy|destroyForcibly tree|ignore-term}.
+ */
+public final class DestroyApp {
+
+    public static void main(String[] args) throws Exception {
+        Report.jvm();
+        boolean force = args[0].equals("destroyForcibly");
+        boolean ignoresTerm = args[1].equals("ignore-term");
+        Process p = Trees.start(ignoresTerm ? Trees.TREE_IGNORING_TERM : Trees.TREE);
+        List<Proc.Stat> members = Trees.awaitMembers(p.pid(), 3);
+
+        long t0 = System.nanoTime();
+        if (force) p.destroyForcibly(); else p.destroy();
+        Report.line("DESTROYED");
+        if (ignoresTerm) {
+            long wait = 500_000_000L - (System.nanoTime() - t0);
+            if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+            Report.line("ALIVE_AT_500MS " + Trees.alive(members).size());
+        }
+        Report.line("EXIT " + p.waitFor());
+
+        long deadline = t0 + 10_000_000_000L;
+        while (!Trees.alive(members).isEmpty() || !Proc.liveInGroup(p.pid()).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                Report.line("GROUP_NOT_EMPTY " + Trees.alive(members) + " " + Proc.liveInGroup(p.pid()));
+                break;
+            }
+            Thread.sleep(5);
+        }
+        if (System.nanoTime() - deadline <= 0) Report.line("GROUP_EMPTY_AFTER_MS " + (System.nanoTime() - t0) / 1_000_000);
+        Report.line("DONE");
+        new BufferedReader(new InputStreamReader(System.in)).readLine();
+    }
+}

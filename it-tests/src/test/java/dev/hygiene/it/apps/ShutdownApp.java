@@ -1,0 +1,48 @@
+package dev.hygiene.it.apps;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts two process trees (a child with two grandchildren each), reports them
+ * ({@code GROUP}, {@code MEMBERS}), then ends the JVM in one of the ways a JVM ends.
+ *
+ * <p>Args: {@code ENDING KIND}: ENDING is {@code return} (main returns), {@code exit3}
+ * (System.exit(3)), {@code throw} (uncaught exception) or {@code wait} (prints {@code READY} and
+ * waits forever, for a signal from the test); KIND is {@code tree} or {@code ignore-term} (the
+ * trees ignore SIGTERM). Prints {@code EXITING} just before it ends.
+ */
+public final class ShutdownApp {
+
+    /** Held until the end: the trees must not be dropped. */
+    static final List<Process> TREES = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        Report.jvm();
+        String ending = args[0];
+        String script = args[1].equals("ignore-term") ? Trees.TREE_IGNORING_TERM : Trees.TREE;
+        for (int i = 0; i < 2; i++) {
+            Process p = Trees.start(script);
+            TREES.add(p);
+            Trees.awaitMembers(p.pid(), 3);
+        }
+        switch (ending) {
+            case "return":
+                Report.line("EXITING");
+                return;
+            case "exit3":
+                Report.line("EXITING");
+                System.exit(3);
+                break;
+            case "throw":
+                Report.line("EXITING");
+                throw new IllegalStateException("uncaught, on purpose");
+            case "wait":
+                Report.line("READY");
+                Thread.sleep(Long.MAX_VALUE);
+                break;
+            default:
+                throw new IllegalArgumentException(ending);
+        }
+    }
+}
