@@ -1,0 +1,43 @@
+package dev.hygiene.it;
+
+import dev.hygiene.it.apps.IsolationApp;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 11: a bad configuration value is reported in exactly one stderr line naming the key, the
+ * value and what is accepted; the application runs, with the agent working on the default.
+ */
+class ConfigurationTest extends AppJvmTest {
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void badGraceInTheAgentArguments(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, IsolationApp.class).agent("grace=abc").args("pb", "3").start();
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertEquals(List.of("process-hygiene: bad value for grace: 'abc' (expected a duration such as 500ms, 2s or 1m); using 5s"),
+                app.stderr().all());
+        IsolationTest.assertAllIsolated(app, "pb", 3);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void badLogLevelInTheEnvironment(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, IsolationApp.class).env("HYGIENE_LOG", "loud").args("pb", "3").start();
+        assertEquals(0, app.awaitExit(), app.describe());
+        List<String> err = app.stderr().all();
+        assertEquals(1, err.size(), "exactly one line: " + err);
+        String line = err.get(0);
+        assertTrue(line.startsWith("process-hygiene: bad value for log: 'loud' (expected "), line);
+        for (String level : List.of("off", "error", "warn", "info", "debug")) {
+            assertTrue(line.contains(level), "names the accepted value " + level + ": " + line);
+        }
+        assertTrue(line.endsWith("; using warn"), line);
+        IsolationTest.assertAllIsolated(app, "pb", 3);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.hygiene.it;
+
+import dev.hygiene.it.apps.DestroyApp;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Issue 12: the agent leaves nothing of itself behind: the helper it extracts (debug line
+ * {@code process-hygiene: helper at <path>}) and its directory are removed when the JVM exits
+ * normally; with {@code helper-dir} the helper is extracted there.
+ */
+class HelperLeftoversTest extends AppJvmTest {
+
+    static final String HELPER_AT = "process-hygiene: helper at ";
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theExtractedHelperIsRemovedAtExit(Jdks.Jdk jdk) {
+        Path helper = runAndFindHelper(jdk, "log=debug");
+        assertFalse(Files.exists(helper), "helper removed: " + helper);
+        assertFalse(Files.exists(helper.getParent()), "its directory removed: " + helper.getParent());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theHelperGoesToTheConfiguredDirectory(Jdks.Jdk jdk, @TempDir Path dir) throws IOException {
+        Path helper = runAndFindHelper(jdk, "log=debug,helper-dir=" + dir);
+        assertEquals(dir, helper.getParent().getParent(), "extracted under helper-dir");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.count(), "nothing left in helper-dir");
+        }
+    }
+
+    /** Runs an app that starts and destroys a tree; checks the helper exists while it runs; returns its path. */
+    private Path runAndFindHelper(Jdks.Jdk jdk, String agentArgs) {
+        AppJvm app = app(jdk, DestroyApp.class).agent(agentArgs).args("destroy", "tree").start();
+        app.awaitLine("DONE");
+        String line = app.stderr().await(l -> l.startsWith(HELPER_AT), "naming the helper", java.time.Duration.ofSeconds(5));
+        Path helper = Path.of(line.substring(HELPER_AT.length()));
+        assertTrue(Files.isExecutable(helper), "the helper exists while the JVM runs: " + helper);
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+        return helper;
+    }
+}
