@@ -55,5 +55,8 @@ class ConcurrencyTest extends AppJvmTest {
                         || l.contains("cannot") || l.contains("still has members"))
                 .toList();
         assertEquals(List.of(), problems, "no warning, no error");
+        List<String> foreign = app.stdout().all().stream()
+                .filter(l -> !l.matches("(JVM|GROUP|MEMBERS|TREES|ERRORS|SURVIVORS|DONE)\\b.*")).toList();
+        assertEquals(List.of(), foreign, "even at log=debug the agent never writes to stdout");
     }
 }

@@ -54,6 +54,18 @@ class ShutdownTest extends AppJvmTest {
         }
     }
 
+    /** Groups whose leader already exited (the app still holds their Process) are terminated too. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void groupsWhoseLeaderExitedAreTerminatedToo(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=" + GRACE.toSeconds() + "s")
+                .args("return", "leader-exits").start();
+        List<Tree> trees = awaitTrees(app);
+        for (Tree t : trees) assertEquals(2, t.members.size(), "the leader left two members behind: " + t);
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertAllGoneWithin(trees, GRACE.plusSeconds(1), "after the JVM ended");
+    }
+
     /** The control: without the agent the same trees outlive the JVM, so the test above can fail. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")

@@ -11,14 +11,17 @@ import java.util.List;
  * {@code destroyForcibly()}; reports what it sees from inside, then waits for a line on stdin
  * before it exits (so the test can look from outside while the JVM still runs):
  * <ul>
+ *   <li>{@code STOPPED <n>}: members stopped before the destroy (KIND stopped only);</li>
  *   <li>{@code DESTROYED} right after the call returned;</li>
- *   <li>{@code ALIVE_AT_500MS <n>}: members alive 500 ms after the call (KIND ignore-term only);</li>
+ *   <li>{@code ALIVE_AT_500MS <n> measured-at-ms <ms>}: members alive 500 ms after the call
+ *       (KIND ignore-term only);</li>
  *   <li>{@code EXIT <code>}: what waitFor() returned;</li>
  *   <li>{@code GROUP_EMPTY_AFTER_MS <ms>} once no member and nothing in the child's group is alive
  *       (or {@code GROUP_NOT_EMPTY <members>} after 10 s);</li>
  *   <li>{@code DONE}.</li>
  * </ul>
- * Args: {@code destroy|destroyForcibly tree|ignore-term}.
+ * Args: {@code destroy|destroyForcibly tree|ignore-term|stopped} (stopped: one grandchild is
+ * stopped with SIGSTOP before the destroy).
  */
 public final class DestroyApp {
 
@@ -26,8 +29,16 @@ public final class DestroyApp {
         Report.jvm();
         boolean force = args[0].equals("destroyForcibly");
         boolean ignoresTerm = args[1].equals("ignore-term");
-        Process p = Trees.start(ignoresTerm ? Trees.TREE_IGNORING_TERM : Trees.TREE);
+        boolean stopped = args[1].equals("stopped");
+        Process p = Trees.start(ignoresTerm ? Trees.TREE_IGNORING_TERM : stopped ? Trees.TREE_WITH_STOPPED : Trees.TREE);
         List<Proc.Stat> members = Trees.awaitMembers(p.pid(), 3);
+        if (stopped) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (Trees.descendants(p.pid()).stream().noneMatch(s -> s.state == 'T') && System.nanoTime() - until < 0) {
+                Thread.sleep(5);
+            }
+            Report.line("STOPPED " + Trees.descendants(p.pid()).stream().filter(s -> s.state == 'T').count());
+        }
 
         long t0 = System.nanoTime();
         if (force) p.destroyForcibly(); else p.destroy();
@@ -35,7 +46,8 @@ public final class DestroyApp {
         if (ignoresTerm) {
             long wait = 500_000_000L - (System.nanoTime() - t0);
             if (wait > 0) Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-            Report.line("ALIVE_AT_500MS " + Trees.alive(members).size());
+            int alive = Trees.alive(members).size();
+            Report.line("ALIVE_AT_500MS " + alive + " measured-at-ms " + (System.nanoTime() - t0) / 1_000_000);
         }
         Report.line("EXIT " + p.waitFor());
 

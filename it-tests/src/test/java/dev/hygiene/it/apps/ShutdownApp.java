@@ -9,8 +9,9 @@ import java.util.List;
  *
  * <p>Args: {@code ENDING KIND}: ENDING is {@code return} (main returns), {@code exit3}
  * (System.exit(3)), {@code throw} (uncaught exception) or {@code wait} (prints {@code READY} and
- * waits forever, for a signal from the test); KIND is {@code tree} or {@code ignore-term} (the
- * trees ignore SIGTERM). Prints {@code EXITING} just before it ends.
+ * waits forever, for a signal from the test); KIND is {@code tree}, {@code ignore-term} (the
+ * trees ignore SIGTERM) or {@code leader-exits} (each child exits at once, leaving its two
+ * children behind in its group, while the app still holds its Process). Prints {@code EXITING} just before it ends.
  */
 public final class ShutdownApp {
 
@@ -20,11 +21,24 @@ public final class ShutdownApp {
     public static void main(String[] args) throws Exception {
         Report.jvm();
         String ending = args[0];
-        String script = args[1].equals("ignore-term") ? Trees.TREE_IGNORING_TERM : Trees.TREE;
         for (int i = 0; i < 2; i++) {
-            Process p = Trees.start(script);
-            TREES.add(p);
-            Trees.awaitMembers(p.pid(), 3);
+            switch (args[1]) {
+                case "tree":
+                    TREES.add(Trees.start(Trees.TREE));
+                    Trees.awaitMembers(TREES.get(i).pid(), 3);
+                    break;
+                case "ignore-term":
+                    TREES.add(Trees.start(Trees.TREE_IGNORING_TERM));
+                    Trees.awaitMembers(TREES.get(i).pid(), 3);
+                    break;
+                case "leader-exits":
+                    TREES.add(Trees.start(Trees.LEADER_EXITS));
+                    Report.line("LEADER_EXIT " + TREES.get(i).waitFor());
+                    Trees.awaitGroup(TREES.get(i).pid(), 2);
+                    break;
+                default:
+                    throw new IllegalArgumentException(args[1]);
+            }
         }
         switch (ending) {
             case "return":

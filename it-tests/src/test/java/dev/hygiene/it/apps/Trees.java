@@ -15,6 +15,11 @@ final class Trees {
     /** The same, ignoring SIGTERM (an ignored signal stays ignored across fork and exec). */
     static final String TREE_IGNORING_TERM = "trap '' TERM; sleep 300 & sleep 300 & wait";
 
+    /** A child that leaves two grandchildren behind in its group and exits. */
+    static final String LEADER_EXITS = "sleep 300 & sleep 300 & exit 0";
+    /** A tree with a stopped member: it acts on SIGTERM only once continued. */
+    static final String TREE_WITH_STOPPED = "sleep 300 & kill -STOP $!; sleep 300 & wait";
+
     private Trees() {}
 
     /** Starts {@code sh -c SCRIPT} and reports {@code GROUP <pid>}. */
@@ -39,6 +44,26 @@ final class Trees {
             }
             if (System.nanoTime() - deadline >= 0) {
                 throw new IllegalStateException("tree of " + leader + " has " + tree + ", expected " + count + " members");
+            }
+            sleepMillis(5);
+        }
+    }
+
+    /**
+     * Waits (up to 30 s) until the process group PGID has at least COUNT live members, reports them
+     * as {@code MEMBERS <pgid> <pid>:<starttime>...} and returns them.
+     */
+    static List<Proc.Stat> awaitGroup(long pgid, int count) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            List<Proc.Stat> group = Proc.liveInGroup(pgid);
+            if (group.size() >= count) {
+                Report.line("MEMBERS " + pgid + " "
+                        + group.stream().map(s -> s.pid + ":" + s.startTime).collect(Collectors.joining(" ")));
+                return group;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException("group " + pgid + " has " + group + ", expected " + count + " members");
             }
             sleepMillis(5);
         }
