@@ -45,6 +45,7 @@ public final class AppJvm {
 
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
 
+    private final String label;
     private final List<String> command;
     private final Process process;
     private final Lines stdout;
@@ -52,7 +53,8 @@ public final class AppJvm {
     private final ProcessCleanup cleanup;
     private final OutputStream stdin;
 
-    private AppJvm(List<String> command, Process process, ProcessCleanup cleanup) {
+    private AppJvm(String label, List<String> command, Process process, ProcessCleanup cleanup) {
+        this.label = label;
         this.command = command;
         this.process = process;
         this.cleanup = cleanup;
@@ -122,6 +124,7 @@ public final class AppJvm {
             return this;
         }
 
+        /** Sets NAME in the app's environment; a null VALUE removes it. */
         public Builder env(String name, String value) {
             env.put(name, value);
             return this;
@@ -175,7 +178,9 @@ public final class AppJvm {
             e.keySet().removeIf(k -> k.startsWith("HYGIENE_") || k.equals("JAVA_TOOL_OPTIONS")
                     || k.equals("JDK_JAVA_OPTIONS") || k.equals("_JAVA_OPTIONS"));
             e.put("SHELL", "/bin/sh");
-            e.putAll(env);
+            env.forEach((k, v) -> {
+                if (v == null) e.remove(k); else e.put(k, v);
+            });
             Process p;
             try {
                 p = pb.start();
@@ -185,7 +190,9 @@ public final class AppJvm {
             // setsid(1) did not fork (our child leads no group): the pid is the new session's id.
             cleanup.recordSession(p.pid());
             cleanup.recordPid(p.pid());
-            return new AppJvm(cmd, p, cleanup);
+            String label = jdk + " " + main.getSimpleName() + " " + String.join(" ", args)
+                    + (agentOnCommandLine ? " -javaagent" + (agentArgs.isEmpty() ? "" : "=" + agentArgs) : "");
+            return new AppJvm(label, cmd, p, cleanup);
         }
     }
 
@@ -299,6 +306,12 @@ public final class AppJvm {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /** JDK, app, arguments and agent arguments, for messages. */
+    @Override
+    public String toString() {
+        return label;
     }
 
     /** The command, stdout and stderr so far, for failure messages. */

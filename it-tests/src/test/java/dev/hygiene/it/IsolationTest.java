@@ -74,13 +74,13 @@ class IsolationTest extends AppJvmTest {
             long pid = Long.parseLong(f[2]);
             String pgrp = f[3];
             long jvmGroup = Long.parseLong(f[4]);
-            assertEquals(Long.toString(pid), pgrp, "child leads its own group at once: " + line + app.describe());
-            assertTrue(pid != jvmGroup, "child is not in the JVM's group: " + line);
+            assertEquals(Long.toString(pid), pgrp, app + ": child leads its own group at once: " + line + app.describe());
+            assertTrue(pid != jvmGroup, app + ": child is not in the JVM's group: " + line);
         }
         // As with the plain JDK, /proc shows the real program's command line once start() returned
         // (an empty one is a child still inside execve).
         List<String> notYet = starts.stream().filter(l -> !l.split(" ", -1)[5].equals("cat|")).toList();
-        assertEquals(List.of(), notYet, "children whose /proc/PID/cmdline was not yet 'cat' when start() returned");
+        assertEquals(List.of(), notYet, app + ": children whose /proc/PID/cmdline was not yet 'cat' when start() returned");
         assertTrue(app.stdout().all().contains("DONE " + children), app.describe());
     }
 }

@@ -3,6 +3,7 @@ package dev.hygiene.it;
 import dev.hygiene.it.apps.ParityApp;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,20 +29,28 @@ class ParityTest extends AppJvmTest {
 
     private static final String SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.hygiene.it.Jdks#all")
-    void appSeesThePlainJdksBehaviour(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        Run with = run(jdk, true, tmp.resolve("with"));
-        Run without = run(jdk, false, tmp.resolve("without"));
+    /**
+     * The JVM's PATH: "shadowing" has a directory with a non-executable cat first and an empty
+     * entry (the child's working directory); "unset" leaves the JDK to its defaults.
+     */
+    static Stream<Arguments> jdksAndPaths() {
+        return Jdks.all().flatMap(jdk -> Stream.of("shadowing", "unset").map(path -> Arguments.of(jdk, path)));
+    }
+
+    @ParameterizedTest(name = "{0} PATH {1}")
+    @MethodSource("jdksAndPaths")
+    void appSeesThePlainJdksBehaviour(Jdks.Jdk jdk, String path, @TempDir Path tmp) throws IOException {
+        Run with = run(jdk, true, path, tmp.resolve("with"));
+        Run without = run(jdk, false, path, tmp.resolve("without"));
 
         assertTrue(without.stdout.contains("END") && without.stdout.size() > 40,
                 "the plain run went through all scenarios: " + without.stdout);
         List<String[]> withGroups = groups(with.groupsFile);
         List<String[]> withoutGroups = groups(without.groupsFile);
         assertAll(
-                () -> assertSameLines("stdout", without.stdout, with.stdout),
+                () -> assertSameLines(jdk + " PATH " + path + ": stdout", without.stdout, with.stdout),
                 // At the default log level the agent says nothing, and the JDK warns about nothing.
-                () -> assertSameLines("stderr", without.stderr, with.stderr),
+                () -> assertSameLines(jdk + " PATH " + path + ": stderr", without.stderr, with.stderr),
                 () -> assertTrue(withGroups.size() > 30, "children recorded: " + withGroups.size()),
                 () -> {
                     for (String[] g : withGroups) {
@@ -66,12 +76,12 @@ class ParityTest extends AppJvmTest {
         Path groupsFile;
     }
 
-    private Run run(Jdks.Jdk jdk, boolean agent, Path work) throws IOException {
+    private Run run(Jdks.Jdk jdk, boolean agent, String path, Path work) throws IOException {
         Files.createDirectories(work);
         Run run = new Run();
         run.groupsFile = work.resolveSibling(work.getFileName() + "-groups.txt");
         AppJvm.Builder b = app(jdk, ParityApp.class)
-                .env("PATH", work.toRealPath() + "/shadow::" + SYSTEM_PATH)
+                .env("PATH", path.equals("unset") ? null : work.toRealPath() + "/shadow::" + SYSTEM_PATH)
                 .args(work.toString(), run.groupsFile.toString());
         if (!agent) b.noAgent();
         AppJvm app = b.start();

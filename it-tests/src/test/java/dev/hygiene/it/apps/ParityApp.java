@@ -27,9 +27,9 @@ import java.util.concurrent.TimeUnit;
  * immediately after the start returned: {@code <scenario> <pid> <pgrp|gone> <jvm pgrp> <blocking>},
  * where blocking children cannot have exited by then (they wait on their stdin).
  *
- * <p>Args: {@code WORK_DIR GROUPS_FILE}. The JVM's PATH should be
+ * <p>Args: {@code WORK_DIR GROUPS_FILE}. The JVM's PATH may be
  * {@code WORK_DIR/shadow::/usr/local/bin:/usr/bin:/bin}: a directory with a non-executable
- * {@code cat} (to be skipped), and an empty entry (the child's working directory).
+ * {@code cat} (to be skipped), and an empty entry (the child's working directory); or unset.
  */
 public final class ParityApp {
 
@@ -186,6 +186,11 @@ public final class ParityApp {
         say("directory-relative-program", run("directory-relative-program", new ProcessBuilder("./hello.sh").directory(sub)));
         // The JVM's PATH has an empty entry: the child's working directory.
         say("path-empty-entry", run("path-empty-entry", new ProcessBuilder("hello.sh").directory(sub)));
+        // With an environment given, the JDK searches itself (with ":/bin:/usr/bin" if the JVM has
+        // no PATH); without one, it leaves the search to execvp ("/bin:/usr/bin").
+        ProcessBuilder envGiven = new ProcessBuilder("hello.sh").directory(sub);
+        envGiven.environment().put("GIVEN", "1");
+        say("path-search-with-environment-given", run("path-search-with-environment-given", envGiven));
         say("directory-relative-dir", run("directory-relative-dir",
                 new ProcessBuilder("pwd").directory(new File(work.toString() + "/sub/../bin"))));
     }
