@@ -6,8 +6,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +27,17 @@ class ConcurrencyTest extends AppJvmTest {
 
     /** The agent's debug line once it has seen a group end (it is removed from the registry first). */
     static final Pattern GROUP_ENDED =
-            Pattern.compile("process-hygiene: (group|tree) \\d+ \\(.*\\) (terminated|killed after the grace period)");
+            Pattern.compile("process-hygiene: (group|tree) (\\d+) \\(.*\\) (terminated|killed after the grace period)");
+
+    /** The groups the agent said ended, by leader pid. */
+    static Set<Long> ended(AppJvm app) {
+        Set<Long> out = new HashSet<>();
+        for (String l : app.stderr().all()) {
+            Matcher m = GROUP_ENDED.matcher(l);
+            if (m.matches()) out.add(Long.parseLong(m.group(2)));
+        }
+        return out;
+    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
@@ -46,7 +60,9 @@ class ConcurrencyTest extends AppJvmTest {
 
         // The registry forgets a group when the agent sees it empty, a moment after it is: wait
         // for the agent to have said so for every group before the JVM goes down.
-        app.stderr().await(l -> GROUP_ENDED.matcher(l).matches(), total, "saying a group ended", Duration.ofSeconds(30));
+        Set<Long> leaders = trees.stream().map(t -> t.leader).collect(Collectors.toSet());
+        Poll.assertWithin(Duration.ofSeconds(30), () -> ended(app).containsAll(leaders),
+                () -> "the agent saw these groups end: " + ended(app) + "; expected all of " + leaders + app.describe());
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
         assertTrue(app.stderr().all().contains("process-hygiene: shutdown: 0 live groups"), app.describe());
