@@ -191,6 +191,7 @@ public final class AppJvm {
             cleanup.recordSession(p.pid());
             cleanup.recordPid(p.pid());
             String label = jdk + " " + main.getSimpleName() + " " + String.join(" ", args)
+                    + (jvmOptions.isEmpty() ? "" : " " + String.join(" ", jvmOptions))
                     + (agentOnCommandLine ? " -javaagent" + (agentArgs.isEmpty() ? "" : "=" + agentArgs) : "");
             return new AppJvm(label, cmd, p, cleanup);
         }
@@ -254,14 +255,6 @@ public final class AppJvm {
         }
     }
 
-    public void closeStdin() {
-        try {
-            stdin.close();
-        } catch (IOException e) {
-            // already closed
-        }
-    }
-
     public boolean isAlive() {
         return process.isAlive();
     }
@@ -308,7 +301,7 @@ public final class AppJvm {
         }
     }
 
-    /** JDK, app, arguments and agent arguments, for messages. */
+    /** JDK, app, arguments, JVM options and agent arguments, for messages. */
     @Override
     public String toString() {
         return label;

@@ -47,7 +47,7 @@ class ParityTest extends AppJvmTest {
                 "the plain run went through all scenarios: " + without.stdout);
         List<String[]> withGroups = groups(with.groupsFile);
         List<String[]> withoutGroups = groups(without.groupsFile);
-        assertAll(
+        assertAll(jdk + " PATH " + path + ": the app does not see the plain JDK's behaviour",
                 () -> assertSameLines(jdk + " PATH " + path + ": stdout", without.stdout, with.stdout),
                 // At the default log level the agent says nothing, and the JDK warns about nothing.
                 () -> assertSameLines(jdk + " PATH " + path + ": stderr", without.stderr, with.stderr),

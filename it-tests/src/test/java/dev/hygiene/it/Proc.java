@@ -6,7 +6,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -104,16 +103,6 @@ public final class Proc {
         return all().stream().filter(s -> s.pgrp == pgid && s.alive()).collect(Collectors.toList());
     }
 
-    /** The live processes among PIDS (identified by pid only). */
-    public static List<Stat> liveAmong(Collection<Long> pids) {
-        List<Stat> out = new ArrayList<>();
-        for (long pid : pids) {
-            Stat s = stat(pid);
-            if (s != null && s.alive()) out.add(s);
-        }
-        return out;
-    }
-
     /** /proc/PID/cmdline with each NUL turned into '|' (so "cat\0-\0" reads "cat|-|"), or null. */
     public static String cmdline(long pid) {
         try {
@@ -122,18 +111,6 @@ public final class Proc {
         } catch (IOException e) {
             return null;
         }
-    }
-
-    /** The signals PID ignores, from the SigIgn line of /proc/PID/status, or -1. */
-    public static long ignoredSignals(long pid) {
-        try {
-            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"))) {
-                if (line.startsWith("SigIgn:")) return Long.parseUnsignedLong(line.substring(7).trim(), 16);
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone
-        }
-        return -1;
     }
 
     static Stat parse(long pid, byte[] bytes) {

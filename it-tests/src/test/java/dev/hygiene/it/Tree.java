@@ -31,12 +31,6 @@ public final class Tree {
         return new Tree(Long.parseLong(f[1]), members);
     }
 
-    /** Records every member for the cleanup (the group too, in case it was isolated). */
-    public Tree recordFor(ProcessCleanup cleanup) {
-        cleanup.recordGroup(leader);
-        return this;
-    }
-
     /** The members still alive now (zombies are not alive). */
     public List<Proc.Stat> alive() {
         List<Proc.Stat> out = new ArrayList<>();
