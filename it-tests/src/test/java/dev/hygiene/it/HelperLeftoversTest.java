@@ -26,7 +26,16 @@ class HelperLeftoversTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theExtractedHelperIsRemovedAtExit(Jdks.Jdk jdk) {
-        Path helper = runAndFindHelper(jdk, "log=debug");
+        Path helper = runAndFindHelper(jdk, "log=debug", false);
+        assertFalse(Files.exists(helper), "helper removed: " + helper);
+        assertFalse(Files.exists(helper.getParent()), "its directory removed: " + helper.getParent());
+    }
+
+    /** SIGTERM runs the shutdown hooks too: the helper goes as well. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theExtractedHelperIsRemovedWhenSigtermEndsTheJvm(Jdks.Jdk jdk) {
+        Path helper = runAndFindHelper(jdk, "log=debug", true);
         assertFalse(Files.exists(helper), "helper removed: " + helper);
         assertFalse(Files.exists(helper.getParent()), "its directory removed: " + helper.getParent());
     }
@@ -34,22 +43,25 @@ class HelperLeftoversTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theHelperGoesToTheConfiguredDirectory(Jdks.Jdk jdk, @TempDir Path dir) throws IOException {
-        Path helper = runAndFindHelper(jdk, "log=debug,helper-dir=" + dir);
+        Path helper = runAndFindHelper(jdk, "log=debug,helper-dir=" + dir, false);
         assertEquals(dir, helper.getParent().getParent(), "extracted under helper-dir");
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(0, left.count(), "nothing left in helper-dir");
         }
     }
 
-    /** Runs an app that starts and destroys a tree; checks the helper exists while it runs; returns its path. */
-    private Path runAndFindHelper(Jdks.Jdk jdk, String agentArgs) {
+    /**
+     * Runs an app that starts and destroys a tree, checks the helper exists while it runs, ends it
+     * (a line on its stdin, or SIGTERM) and returns the helper's path.
+     */
+    private Path runAndFindHelper(Jdks.Jdk jdk, String agentArgs, boolean sigterm) {
         AppJvm app = app(jdk, DestroyApp.class).agent(agentArgs).args("destroy", "tree").start();
         app.awaitLine("DONE");
         String line = app.stderr().await(l -> l.startsWith(HELPER_AT), "naming the helper", java.time.Duration.ofSeconds(5));
         Path helper = Path.of(line.substring(HELPER_AT.length()));
         assertTrue(Files.isExecutable(helper), "the helper exists while the JVM runs: " + helper);
-        app.send("exit");
-        assertEquals(0, app.awaitExit(), app.describe());
+        if (sigterm) app.signal("TERM"); else app.send("exit");
+        assertEquals(sigterm ? 143 : 0, app.awaitExit(), app.describe());
         return helper;
     }
 }

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Issue 8: with a terminal as the JVM's controlling terminal (script(1) gives it a pty), a child
  * sharing that terminal (inheritIO) is not moved to a group of its own, so reading the terminal
- * does not stop it (SIGTTIN); it is still terminated at the JVM's shutdown.
+ * does not stop it (SIGTTIN); it is still terminated at the JVM's shutdown. A child on pipes
+ * in the same JVM is isolated as usual.
  */
 class TerminalTest extends AppJvmTest {
 
@@ -26,6 +27,8 @@ class TerminalTest extends AppJvmTest {
         assertEquals(jvm[0], jvm[2], "under script the JVM leads a session of its own (the pty's)");
         assertNotEquals("TTY 0", app.awaitLine("TTY "), "the JVM has a controlling terminal");
 
+        assertEquals("own-group=true", app.awaitLine("PIPED ").split(" ")[2],
+                "a child on pipes does not share the terminal and is isolated" + app.describe());
         assertEquals("own-group=false", app.awaitLine("READER ").split(" ")[2],
                 "a child reading the JVM's terminal stays in the JVM's (foreground) group" + app.describe());
         app.awaitLine("WAITING_FOR_INPUT");

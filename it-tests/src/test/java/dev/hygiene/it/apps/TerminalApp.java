@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * SIGHUP, so that the terminal's hangup at the JVM's exit does not end it in the agent's place)
  * and returns from main with it still running.
  *
- * <p>Lines: {@code TTY <tty_nr>}, {@code READER <pid> own-group=<bool>}, {@code WAITING_FOR_INPUT},
+ * <p>Lines: {@code TTY <tty_nr>}, {@code PIPED <pid> own-group=<bool>} (a child on pipes, which
+ * does not share the terminal), {@code READER <pid> own-group=<bool>}, {@code WAITING_FOR_INPUT},
  * {@code READER_EXIT <code>} or {@code READER_HUNG state=<state>} (after 10 s; a SIGTTIN stop
  * shows as state T), {@code SLEEPER <pid>:<start> own-group=<bool>}, {@code EXITING}.
  */
@@ -20,6 +21,13 @@ public final class TerminalApp {
     public static void main(String[] args) throws Exception {
         Report.jvm();
         Report.line("TTY " + Proc.self().ttyNr);
+
+        // A child on pipes only does not share the terminal: it is isolated as usual.
+        Process piped = new ProcessBuilder("cat").start();
+        Proc.Stat ps = Proc.stat(piped.pid());
+        Report.line("PIPED " + piped.pid() + " own-group=" + (ps != null && ps.pgrp == piped.pid()));
+        piped.getOutputStream().close();
+        piped.waitFor();
 
         Process reader = new ProcessBuilder("head", "-n", "1").inheritIO().start();
         Proc.Stat r = Proc.stat(reader.pid());
