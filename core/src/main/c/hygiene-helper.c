@@ -5,12 +5,15 @@
  * private directory. The JVM runs it through the ordinary ProcessBuilder path; it never links into
  * the JVM (no JNI, no FFM, so no native-access warnings).
  *
- *   hygiene-helper exec PATH ARGV0 [ARG...]
+ *   hygiene-helper exec REPORT_DIR PATH ARGV0 [ARG...]
  *       setpgid(0, 0), then execve(PATH, [ARGV0, ARG...]) with the inherited environment.
  *       The JDK has already done everything else (redirects, chdir, environment, closing fds).
  *       PATH was resolved by the agent with the JDK's rules. On ENOEXEC, runs the file with
- *       /bin/sh as the JDK does ("/bin/sh PATH ARG..."). If execve still fails, says why on
- *       stderr and exits 127.
+ *       /bin/sh as the JDK does ("/bin/sh PATH ARG..."). If execve still fails (a missing
+ *       interpreter, say), writes the errno to REPORT_DIR/exec-failed.PID and exits 127 without
+ *       a word: the agent then lets the JDK start the command itself, so that the application
+ *       gets the JDK's own IOException. Only if that report cannot be written does it say why
+ *       on stderr.
  *
  *   hygiene-helper signal TERM|KILL PGID...
  *       kill(-PGID, SIG) for each group; TERM is followed by CONT so that stopped members can act
@@ -25,29 +28,45 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define PROTOCOL "process-hygiene-helper 1"
+#define PROTOCOL "process-hygiene-helper 2"
 
 extern char **environ;
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: hygiene-helper exec PATH ARGV0 [ARG...]\n"
+            "usage: hygiene-helper exec REPORT_DIR PATH ARGV0 [ARG...]\n"
             "       hygiene-helper signal TERM|KILL PGID...\n"
             "       hygiene-helper version\n");
     return 2;
 }
 
+/* Tells the agent that execve failed: REPORT_DIR/exec-failed.PID holds the errno. */
+static int report_exec_failure(const char *dir, int err) {
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/exec-failed.%d", dir, (int) getpid());
+    if (n < 0 || (size_t) n >= sizeof path) return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    char text[32];
+    int len = snprintf(text, sizeof text, "%d\n", err);
+    int ok = write(fd, text, (size_t) len) == len;
+    if (close(fd) != 0) ok = 0;
+    return ok ? 0 : -1;
+}
+
 static int run_exec(int argc, char **argv) {
-    /* argv: exec PATH ARGV0 [ARG...] */
-    if (argc < 3) return usage();
-    const char *path = argv[1];
-    char **child_argv = argv + 2;
+    /* argv: exec REPORT_DIR PATH ARGV0 [ARG...] */
+    if (argc < 4) return usage();
+    const char *report_dir = argv[1];
+    const char *path = argv[2];
+    char **child_argv = argv + 3;
 
     /* Lead a new process group. Failure leaves the child in the JVM's group; the agent reads the
      * group back from /proc and treats such a child as not isolated. */
@@ -59,7 +78,7 @@ static int run_exec(int argc, char **argv) {
     int err = errno;
     if (err == ENOEXEC) {
         /* The JDK's fallback for scripts without "#!": /bin/sh FILE ARG... (argv[0] replaced). */
-        int n = argc - 2; /* ARGV0 and the args */
+        int n = argc - 3; /* ARGV0 and the args */
         char **sh_argv = calloc((size_t) n + 2, sizeof(char *));
         if (sh_argv == NULL) {
             fprintf(stderr, "hygiene-helper: calloc: %s\n", strerror(errno));
@@ -72,7 +91,9 @@ static int run_exec(int argc, char **argv) {
         execve("/bin/sh", sh_argv, environ);
         err = errno;
     }
-    fprintf(stderr, "hygiene-helper: execve %s: %s\n", path, strerror(err));
+    if (report_exec_failure(report_dir, err) != 0) {
+        fprintf(stderr, "hygiene-helper: execve %s: %s\n", path, strerror(err));
+    }
     _exit(127);
 }
 

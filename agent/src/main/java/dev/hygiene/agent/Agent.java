@@ -1,14 +1,16 @@
 package dev.hygiene.agent;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.net.URL;
-import java.net.URLClassLoader;
+import java.nio.file.Path;
 
 /**
- * The agent's entry point, loaded by the application's class loader: it does nothing but hand over
+ * The agent's entry point, loaded by the application's class loader. It does nothing but hand over
  * to {@link Installation} in a class loader of the agent's own (parent: the platform loader), so
- * that what the agent is given access to (java.lang, for the instrumentation) is not given to the
- * application, and the agent's classes and its relocated ASM never meet the application's.
+ * that what the agent is given access to (java.lang, to define its bridge there) is not given to
+ * the application, and the agent's classes never meet the application's.
  *
  * <p>If anything fails, the application runs as if the agent were absent, and one stderr line says why.
  */
@@ -26,14 +28,49 @@ public final class Agent {
 
     private static void start(String args, Instrumentation inst, boolean attached) {
         try {
-            URL jar = Agent.class.getProtectionDomain().getCodeSource().getLocation();
-            ClassLoader own = new URLClassLoader("process-hygiene", new URL[] {jar}, ClassLoader.getPlatformClassLoader());
+            Path jar = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            ClassLoader own = new Own(Agent.class.getClassLoader());
             Class.forName("dev.hygiene.agent.Installation", true, own)
-                    .getMethod("install", String.class, Instrumentation.class, boolean.class)
-                    .invoke(null, args, inst, attached);
+                    .getMethod("install", String.class, Instrumentation.class, Path.class, boolean.class)
+                    .invoke(null, args, inst, jar, attached);
         } catch (Throwable t) {
             Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
             System.err.println("process-hygiene: disabled, the application runs without it: " + cause);
+        }
+    }
+
+    /**
+     * Defines the agent's classes from the agent jar a second time, in a loader of their own. It
+     * reads them through the loader that already has the jar open (cheaper at start-up than a
+     * URLClassLoader), and delegates everything else to the platform loader.
+     */
+    static final class Own extends ClassLoader {
+        static {
+            registerAsParallelCapable();
+        }
+
+        private final ClassLoader jar;
+
+        Own(ClassLoader jar) {
+            super("process-hygiene", ClassLoader.getPlatformClassLoader());
+            this.jar = jar;
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            if (!name.startsWith("dev.hygiene.")) throw new ClassNotFoundException(name);
+            try (InputStream in = jar.getResourceAsStream(name.replace('.', '/') + ".class")) {
+                if (in == null) throw new ClassNotFoundException(name);
+                byte[] b = in.readAllBytes();
+                return defineClass(name, b, 0, b.length);
+            } catch (IOException e) {
+                throw new ClassNotFoundException(name, e);
+            }
+        }
+
+        @Override
+        protected URL findResource(String name) {
+            return jar.getResource(name);
         }
     }
 }

@@ -1,80 +1,61 @@
 package dev.hygiene.agent;
 
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
-
-import java.lang.invoke.MethodHandle;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
-import java.lang.ProcessBuilder.Redirect;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 
 /**
- * The bridge between the JDK and the agent: a class {@code java.lang.ProcessHygieneHook}, defined
- * in the bootstrap loader, package-private, with two static MethodHandle fields and two static
- * methods that call them. The instrumented ProcessImpl calls those methods; the handles point to
- * {@link Hooks} in the agent's loader. Only JDK types cross.
+ * Defines {@code java.lang.ProcessHygieneHook} (src/main/bridge, compiled by the build into java.lang
+ * and bundled as the resource {@value #RESOURCE}) in the bootstrap loader, and points it at
+ * {@link Hooks}. To define a class in java.lang the agent needs java.lang opened to it: it opens it
+ * to its own class loader's module only, not to the application's, and only when the first
+ * process class loads.
  */
 final class Bridge {
 
     static final String NAME = "java/lang/ProcessHygieneHook";
-    static final String START_DESC =
-            "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
-    static final String DESTROY_DESC = "(Ljava/lang/ProcessHandle;Z)Z";
+    static final String RESOURCE = "dev/hygiene/agent/ProcessHygieneHook.bin";
 
-    private static volatile boolean defined;
+    private static Function<Object[], Object> jdk;
 
     private Bridge() {}
 
-    /** Defines the bridge (once) in java.lang and points it at {@link Hooks}. */
-    static synchronized void define() throws ReflectiveOperationException {
-        if (defined) return;
-        MethodHandles.Lookup javaLang = MethodHandles.privateLookupIn(Process.class, MethodHandles.lookup());
-        Class<?> bridge = javaLang.defineClass(bytes());
-        MethodHandles.Lookup own = MethodHandles.lookup();
-        MethodHandle start = own.findStatic(Hooks.class, "start", MethodType.methodType(
-                Process.class, String[].class, Map.class, String.class, Redirect[].class, boolean.class));
-        MethodHandle destroy = own.findStatic(Hooks.class, "destroyProcess",
-                MethodType.methodType(boolean.class, ProcessHandle.class, boolean.class));
-        javaLang.findStaticVarHandle(bridge, "START", MethodHandle.class).setVolatile(start);
-        javaLang.findStaticVarHandle(bridge, "DESTROY", MethodHandle.class).setVolatile(destroy);
-        defined = true;
+    static synchronized boolean defined() {
+        return jdk != null;
     }
 
-    static byte[] bytes() {
-        ClassWriter cw = new ClassWriter(0);
-        cw.visit(Opcodes.V17, Opcodes.ACC_FINAL | Opcodes.ACC_SUPER | Opcodes.ACC_SYNTHETIC, NAME, null,
-                "java/lang/Object", null);
-        String mh = "Ljava/lang/invoke/MethodHandle;";
-        cw.visitField(Opcodes.ACC_STATIC | Opcodes.ACC_VOLATILE, "START", mh, null, null).visitEnd();
-        cw.visitField(Opcodes.ACC_STATIC | Opcodes.ACC_VOLATILE, "DESTROY", mh, null, null).visitEnd();
+    /**
+     * Defines the bridge once; returns the JDK's own start as a function of {cmd, env, dir,
+     * redirects, redirectErrorStream}.
+     */
+    @SuppressWarnings("unchecked")
+    static synchronized Function<Object[], Object> define(Instrumentation inst) throws ReflectiveOperationException, IOException {
+        if (jdk != null) return jdk;
+        inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                Map.of("java.lang", Set.of(Bridge.class.getModule())), Set.of(), Map.of());
+        byte[] bytes;
+        try (InputStream in = Bridge.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) throw new IOException(RESOURCE + " is missing from the agent jar");
+            bytes = in.readAllBytes();
+        }
+        Class<?> bridge = MethodHandles.privateLookupIn(Process.class, MethodHandles.lookup()).defineClass(bytes);
+        set(bridge, "start", new Hooks.Start());
+        set(bridge, "destroy", new Hooks.Destroy());
+        Constructor<?> c = bridge.getDeclaredConstructor();
+        c.setAccessible(true);
+        jdk = (Function<Object[], Object>) c.newInstance();
+        return jdk;
+    }
 
-        MethodVisitor start = cw.visitMethod(Opcodes.ACC_STATIC, "start", START_DESC, null,
-                new String[] {"java/io/IOException"});
-        start.visitCode();
-        start.visitFieldInsn(Opcodes.GETSTATIC, NAME, "START", mh);
-        start.visitVarInsn(Opcodes.ALOAD, 0);
-        start.visitVarInsn(Opcodes.ALOAD, 1);
-        start.visitVarInsn(Opcodes.ALOAD, 2);
-        start.visitVarInsn(Opcodes.ALOAD, 3);
-        start.visitVarInsn(Opcodes.ILOAD, 4);
-        start.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact", START_DESC, false);
-        start.visitInsn(Opcodes.ARETURN);
-        start.visitMaxs(6, 5);
-        start.visitEnd();
-
-        MethodVisitor destroy = cw.visitMethod(Opcodes.ACC_STATIC, "destroyProcess", DESTROY_DESC, null, null);
-        destroy.visitCode();
-        destroy.visitFieldInsn(Opcodes.GETSTATIC, NAME, "DESTROY", mh);
-        destroy.visitVarInsn(Opcodes.ALOAD, 0);
-        destroy.visitVarInsn(Opcodes.ILOAD, 1);
-        destroy.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/MethodHandle", "invokeExact", DESTROY_DESC, false);
-        destroy.visitInsn(Opcodes.IRETURN);
-        destroy.visitMaxs(3, 2);
-        destroy.visitEnd();
-
-        cw.visitEnd();
-        return cw.toByteArray();
+    private static void set(Class<?> bridge, String field, Object value) throws ReflectiveOperationException {
+        Field f = bridge.getDeclaredField(field);
+        f.setAccessible(true);
+        f.set(null, value);
     }
 }

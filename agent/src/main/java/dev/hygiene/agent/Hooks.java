@@ -2,76 +2,86 @@ package dev.hygiene.agent;
 
 import dev.hygiene.core.Log;
 import dev.hygiene.core.ProcessHygiene;
+import dev.hygiene.core.Starter;
 import dev.hygiene.core.Untracked;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * What the bridge calls. Each hook fails open: an error of the agent's own is reported once and
- * the JDK's behaviour follows; the JDK's own exceptions (IOException from a start) pass unchanged.
+ * What the bridge calls, as plain classes (no lambdas: nothing to bootstrap on the first start).
+ * A hook returns null to let the JDK's own code run.
+ * Each hook fails open: an error of the agent's own is reported once and the JDK's behaviour
+ * follows; the JDK's own exceptions (an IOException from a start) pass unchanged.
  */
-public final class Hooks {
+final class Hooks {
 
     static volatile ProcessHygiene hygiene;
-    private static volatile MethodHandle jdkStart;
+    /** The JDK's own ProcessImpl.start, through the bridge: {cmd, env, dir, redirects, merge}. */
+    static volatile Function<Object[], Object> jdk;
     private static volatile boolean failed;
 
     private Hooks() {}
 
-    /** Returns the started Process, or null to let the JDK's original body run. */
-    public static Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
-                                boolean redirectErrorStream) throws IOException {
-        ProcessHygiene h = hygiene;
-        if (h == null || failed || Untracked.active()) return null;
-        try {
-            return h.start(cmd, env, dir, redirects, redirectErrorStream, Hooks::jdkStart);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            // ProcessHygiene.start returns the child once it exists; an error here came before it.
-            failOpen(t);
-            return null;
-        }
-    }
-
-    public static boolean destroyProcess(ProcessHandle handle, boolean force) {
-        ProcessHygiene h = hygiene;
-        if (h != null && !failed) {
+    /** ProcessBuilder's call of ProcessImpl.start: returns the started Process, or null. */
+    static final class Start implements Function<Object[], Object> {
+        @Override
+        @SuppressWarnings("unchecked")
+        public Object apply(Object[] a) {
+            ProcessHygiene h = hygiene;
+            if (h == null || failed || Untracked.active()) return null;
             try {
-                return h.destroy(handle, force);
+                return h.start((String[]) a[0], (Map<String, String>) a[1], (String) a[2], (Redirect[]) a[3],
+                        (Boolean) a[4], JDK_START);
+            } catch (IOException e) {
+                throw sneaky(e);
             } catch (Throwable t) {
+                // ProcessHygiene.start returns the child once it exists: an error here came before.
                 failOpen(t);
+                return null;
             }
         }
-        return force ? handle.destroyForcibly() : handle.destroy();
     }
 
-    private static Process jdkStart(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
-                                    boolean redirectErrorStream) throws IOException {
-        try {
-            return (Process) jdkStartHandle().invokeExact(cmd, env, dir, redirects, redirectErrorStream);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException(t);
+    /** ProcessHandleImpl.destroyProcess as called by Process.destroy/destroyForcibly. */
+    static final class Destroy implements Function<Object[], Object> {
+        @Override
+        public Object apply(Object[] a) {
+            ProcessHandle handle = (ProcessHandle) a[0];
+            boolean force = (Boolean) a[1];
+            ProcessHygiene h = hygiene;
+            if (h != null && !failed) {
+                try {
+                    return h.destroy(handle, force);
+                } catch (Throwable t) {
+                    failOpen(t);
+                }
+            }
+            return force ? handle.destroyForcibly() : handle.destroy();
         }
     }
 
-    private static MethodHandle jdkStartHandle() throws ReflectiveOperationException {
-        MethodHandle mh = jdkStart;
-        if (mh == null) {
-            Class<?> impl = Class.forName("java.lang.ProcessImpl");
-            mh = MethodHandles.privateLookupIn(impl, MethodHandles.lookup()).findStatic(impl, "start",
-                    MethodType.methodType(Process.class, String[].class, Map.class, String.class,
-                            Redirect[].class, boolean.class));
-            jdkStart = mh;
+    private static final Starter JDK_START = new Starter() {
+        @Override
+        public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
+                             boolean redirectErrorStream) throws IOException {
+            try {
+                return (Process) jdk.apply(new Object[] {cmd, env, dir, redirects, redirectErrorStream});
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) { // the JDK's IOException, passed through Function.apply
+                if (e instanceof IOException) throw (IOException) e;
+                throw new IOException(e);
+            }
         }
-        return mh;
+    };
+
+    /** Rethrows a checked exception through Function.apply; the bridge returns it to the JDK caller. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
     }
 
     private static void failOpen(Throwable t) {

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Properties;
 
 /**
  * The agent's settings, read in one place. For each key the first source that has it wins:
@@ -48,24 +48,44 @@ public final class Config {
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
     public static Config load(String agentArgs) {
-        return load(agentArgs, System::getProperty, System::getenv);
+        return load(agentArgs, System.getProperties(), System.getenv());
     }
 
-    static Config load(String agentArgs, Function<String, String> properties, Function<String, String> env) {
+    // Plain code, no lambdas: this runs in premain, where every bootstrap counts.
+    static Config load(String agentArgs, Properties properties, Map<String, String> env) {
         Map<String, String> args = parseArgs(agentArgs);
-        Function<String, String> lookup = key -> {
-            String v = args.get(key);
-            if (v == null) v = properties.apply("hygiene." + key);
-            if (v == null) v = env.apply(envName(key));
-            return v == null ? null : v.trim();
-        };
         // The log level first, so that the other warnings obey it.
-        Log.Level log = parse(lookup, "log", DEFAULT_LOG, Config::parseLevel, "off, error, warn, info or debug");
+        String raw = lookup("log", args, properties, env);
+        Log.Level log = raw == null ? DEFAULT_LOG : parseLevel(raw);
+        if (log == null) {
+            log = DEFAULT_LOG;
+            Log.setLevel(log);
+            bad("log", raw, "off, error, warn, info or debug", "warn");
+        }
         Log.setLevel(log);
-        Duration grace = parse(lookup, "grace", DEFAULT_GRACE, Config::parseDuration,
-                "a duration such as 500ms, 2s or 1m");
-        Path helperDir = parse(lookup, "helper-dir", null, Config::parsePath, "an absolute directory path");
+
+        raw = lookup("grace", args, properties, env);
+        Duration grace = raw == null ? DEFAULT_GRACE : parseDuration(raw);
+        if (grace == null) {
+            grace = DEFAULT_GRACE;
+            bad("grace", raw, "a duration such as 500ms, 2s or 1m", format(DEFAULT_GRACE));
+        }
+
+        raw = lookup("helper-dir", args, properties, env);
+        Path helperDir = raw == null ? null : parsePath(raw);
+        if (raw != null && helperDir == null) bad("helper-dir", raw, "an absolute directory path", "none");
         return new Config(grace, log, helperDir);
+    }
+
+    private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
+        String v = args.get(key);
+        if (v == null) v = properties.getProperty("hygiene." + key);
+        if (v == null) v = env.get(envName(key));
+        return v == null ? null : v.trim();
+    }
+
+    private static void bad(String key, String value, String accepted, String fallback) {
+        Log.warn("bad value for " + key + ": '" + value + "' (expected " + accepted + "); using " + fallback);
     }
 
     /** {@code HYGIENE_<KEY>}: upper case, {@code -} and {@code .} become {@code _}. */
@@ -99,25 +119,6 @@ public final class Config {
     private static boolean known(String key) {
         for (String k : KEYS) if (k.equals(key)) return true;
         return false;
-    }
-
-    private static <T> T parse(Function<String, String> lookup, String key, T fallback,
-                               Function<String, T> parser, String accepted) {
-        String raw = lookup.apply(key);
-        if (raw == null) return fallback;
-        T value = parser.apply(raw);
-        if (value == null) {
-            Log.warn("bad value for " + key + ": '" + raw + "' (expected " + accepted + "); using "
-                    + (fallback == null ? "none" : show(fallback)));
-            return fallback;
-        }
-        return value;
-    }
-
-    private static String show(Object value) {
-        if (value instanceof Duration) return format((Duration) value);
-        if (value instanceof Log.Level) return value.toString().toLowerCase(Locale.ROOT);
-        return String.valueOf(value);
     }
 
     /** Formats a duration the way it is configured: 500ms, 5s, 2m. */

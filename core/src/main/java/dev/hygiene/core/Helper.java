@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The bundled native helper (src/main/c/hygiene-helper.c), extracted to a place where it can run.
@@ -101,7 +103,7 @@ public final class Helper {
     private static Helper extractTo(Path base, byte[] content) throws IOException {
         if (!Files.isDirectory(base)) throw new IOException("not a directory");
         Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
-        Path dir = Files.createTempDirectory(base, "process-hygiene-", PosixFilePermissions.asFileAttribute(owner));
+        Path dir = createPrivateDirectory(base, owner);
         Path file = dir.resolve(FILE_NAME);
         try {
             Files.write(file, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
@@ -115,6 +117,24 @@ public final class Helper {
         }
     }
 
+    /**
+     * Creates BASE/process-hygiene-RANDOM with mode 0700 in one mkdir, which fails if anything
+     * (a directory, a file, a link) already has the name: nobody else can have created it first.
+     * A guessed name can only make us try another one. (Not Files.createTempDirectory: its
+     * SecureRandom costs ~20 ms at the first process start.)
+     */
+    private static Path createPrivateDirectory(Path base, Set<PosixFilePermission> owner) throws IOException {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int attempt = 0; ; attempt++) {
+            String name = "process-hygiene-" + Long.toHexString(random.nextLong() ^ System.nanoTime());
+            try {
+                return Files.createDirectory(base.resolve(name), PosixFilePermissions.asFileAttribute(owner));
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 20) throw e;
+            }
+        }
+    }
+
     /** The helper's path as given to execve. */
     public String command() {
         return command;
@@ -122,12 +142,26 @@ public final class Helper {
 
     /** The command that runs PROGRAM (resolved) as ARGV in a new process group. */
     public String[] execCommand(String program, String[] argv) {
-        String[] out = new String[argv.length + 3];
+        String[] out = new String[argv.length + 4];
         out[0] = command;
         out[1] = "exec";
-        out[2] = program;
-        System.arraycopy(argv, 0, out, 3, argv.length);
+        out[2] = dir.toString();
+        out[3] = program;
+        System.arraycopy(argv, 0, out, 4, argv.length);
         return out;
+    }
+
+    /**
+     * True if the helper running as PID could not exec the program (it leaves its errno in
+     * exec-failed.PID of its directory, written before it exits). Consumes the report.
+     */
+    public boolean execFailed(long pid) {
+        Path report = dir.resolve("exec-failed." + pid);
+        try {
+            return Files.deleteIfExists(report);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The command that sends SIGNAL ("TERM" or "KILL") to each group. */
@@ -140,10 +174,14 @@ public final class Helper {
         return out;
     }
 
-    /** True while PID is still the helper itself, before it has exec'd the real program. */
+    /**
+     * True if CMDLINE (read from /proc) may still be the helper's own: it starts with the helper's
+     * "PATH\0exec\0", or is a truncation of it (a read that races with an exit returns a prefix).
+     * A real program's command line never is: its argv[0] would have to be the helper's path.
+     */
     public boolean stillHelper(byte[] cmdline) {
-        if (cmdline.length < cmdlinePrefix.length) return false;
-        for (int i = 0; i < cmdlinePrefix.length; i++) {
+        int n = Math.min(cmdline.length, cmdlinePrefix.length);
+        for (int i = 0; i < n; i++) {
             if (cmdline[i] != cmdlinePrefix[i]) return false;
         }
         return true;

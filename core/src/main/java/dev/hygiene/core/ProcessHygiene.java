@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Everything the agent does, behind the two calls the instrumented JDK makes: {@link #start} (for
@@ -24,7 +25,7 @@ public final class ProcessHygiene {
 
     private final Config config;
     private final Path agentDir;
-    private final Registry registry = new Registry(this::dropped);
+    private Registry registry;
     private volatile boolean initialized;
     private volatile boolean shuttingDown;
     private Helper helper;
@@ -41,8 +42,10 @@ public final class ProcessHygiene {
             if (initialized) return;
             helper = Helper.extract(config.helperDir, agentDir);
             if (helper != null) Log.debug("helper at " + helper);
-            escalation = new Escalation(config.grace, new Signals(helper), helper != null, this::gone);
-            Thread hook = new Thread(this::shutdown, "process-hygiene-shutdown");
+            Events events = new Events();
+            registry = new Registry(events);
+            escalation = new Escalation(config.grace, new Signals(helper), helper != null, events);
+            Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             initialized = true;
         }
@@ -64,6 +67,11 @@ public final class ProcessHygiene {
         else {
             program = ProgramPath.resolve(cmd[0], dir, System.getenv("PATH"), env != null);
             if (program == null) why = "the JDK cannot start it";
+            else if (program.equals("setsid") || program.endsWith("/setsid")) {
+                // setsid(1) forks when its caller leads a group (the pid the JVM holds would exit at
+                // once), and setsid(2) fails for a group leader: leave it as the JDK starts it.
+                why = "it starts a session of its own";
+            }
         }
         if (why != null) {
             Log.debug("starting " + show(cmd) + " without a group of its own: " + why);
@@ -72,20 +80,29 @@ public final class ProcessHygiene {
 
         Process p;
         String[] wrapped = h.execCommand(program, cmd);
+        boolean outer = Untracked.enter();
         try {
-            p = Untracked.call(() -> jdk.start(wrapped, env, dir, redirects, redirectErrorStream));
+            p = jdk.start(wrapped, env, dir, redirects, redirectErrorStream);
         } catch (IOException e) {
             // The helper itself could not be started (the JDK failed before running the program):
             // the plain start gives the application exactly the JDK's outcome.
             Log.debug("the helper did not start (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
             return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        } finally {
+            Untracked.exit(outer);
         }
         // From here on the child exists: whatever happens, the application gets its Process.
         try {
             long pid = p.pid();
             // Read before anything else: a child that exits at once may be reaped by the JDK soon.
             ProcStat first = ProcStat.read(pid);
-            awaitExec(h, pid);
+            if (!awaitExec(h, pid)) {
+                // The helper could not exec the program (a missing interpreter, say): the JDK would
+                // have thrown. Let it start the command itself, for its own exception.
+                discard(p);
+                Log.debug("the helper could not exec " + show(cmd) + "; starting it plainly");
+                return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+            }
             ProcStat stat = ProcStat.read(pid);
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
             boolean isolated = stat == null || stat.pgrp == pid;
@@ -121,7 +138,13 @@ public final class ProcessHygiene {
 
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                                boolean redirectErrorStream, Starter jdk) throws IOException {
-        Process p = Untracked.call(() -> jdk.start(cmd, env, dir, redirects, redirectErrorStream));
+        Process p;
+        boolean outer = Untracked.enter();
+        try {
+            p = jdk.start(cmd, env, dir, redirects, redirectErrorStream);
+        } finally {
+            Untracked.exit(outer);
+        }
         try {
             ProcStat stat = ProcStat.read(p.pid());
             track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd)), p);
@@ -138,27 +161,49 @@ public final class ProcessHygiene {
     }
 
     /**
-     * Waits until PID has left the helper: by then it leads its own group (setpgid comes before
-     * execve) and /proc shows the real program. The JDK returned after the helper's exec; without
-     * this wait the application could read the helper's command line or the JVM's group.
+     * Waits until PID runs the real program in its own group: the JDK returned after the helper's
+     * exec (or, with VFORK, even before it), and without this wait the application could read the
+     * helper's command line, an empty one (inside execve), or the JVM's group. Done when the
+     * process leads its group (setpgid comes before execve) and shows a command line that is
+     * neither empty nor the helper's (a read racing with an exit can return any prefix of it);
+     * or when it has already ended.
+     *
+     * @return false if the helper ended without managing to exec the program
      */
-    private static void awaitExec(Helper h, long pid) {
+    private static boolean awaitExec(Helper h, long pid) {
         Path cmdline = Path.of("/proc/" + pid + "/cmdline");
         long start = System.nanoTime();
         for (int round = 0; ; round++) {
-            byte[] now;
-            try {
-                now = Files.readAllBytes(cmdline);
-            } catch (IOException e) {
-                return; // already gone
+            ProcStat s = ProcStat.read(pid);
+            if (s == null || !s.alive()) return !h.execFailed(pid);
+            if (s.pgrp == pid) {
+                try {
+                    byte[] now = Files.readAllBytes(cmdline);
+                    if (now.length > 0 && !h.stillHelper(now)) return true;
+                } catch (IOException e) {
+                    // gone meanwhile: the next round sees it
+                }
             }
-            if (!h.stillHelper(now)) return;
             if (System.nanoTime() - start > EXEC_TIMEOUT_NANOS) {
                 Log.warn("pid " + pid + " still runs the helper after 5 s; not waiting for it any longer");
-                return;
+                return true;
             }
             if (round < 20) Thread.onSpinWait();
             else LockSupport.parkNanos(round < 200 ? 10_000 : 200_000);
+        }
+    }
+
+    /** Releases what the JDK holds for a child that ended before running anything. */
+    private static void discard(Process p) {
+        try {
+            p.getOutputStream().close();
+            p.getInputStream().close();
+            p.getErrorStream().close();
+            p.waitFor();
+        } catch (IOException e) {
+            // nothing held
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -167,10 +212,29 @@ public final class ProcessHygiene {
      * gets the escalation as a whole; any other process what the JDK gives it.
      */
     public boolean destroy(ProcessHandle handle, boolean force) {
-        ProcessGroup g = initialized ? registry.get(handle.pid()) : null;
+        Registry r = initialized ? registry : null;
+        ProcessGroup g = r == null ? null : r.get(handle.pid());
         if (g == null) return force ? handle.destroyForcibly() : handle.destroy();
         escalation.terminate(List.of(g), force);
         return true;
+    }
+
+    /** The callbacks of the registry, the escalation and the shutdown hook (no lambdas on the start path). */
+    private final class Events implements Consumer<ProcessGroup>, Escalation.Outcome, Runnable {
+        @Override
+        public void accept(ProcessGroup g) {
+            dropped(g);
+        }
+
+        @Override
+        public void gone(ProcessGroup g, boolean neededKill, boolean survived) {
+            ProcessHygiene.this.gone(g, neededKill, survived);
+        }
+
+        @Override
+        public void run() {
+            shutdown();
+        }
     }
 
     private void dropped(ProcessGroup g) {
@@ -180,7 +244,7 @@ public final class ProcessHygiene {
     }
 
     private void gone(ProcessGroup g, boolean neededKill, boolean survived) {
-        registry.remove(g);
+        if (!registry.remove(g)) return; // reported already (the Cleaner and shutdown may race)
         if (survived) Log.warn(g + " still has members 1 s after SIGKILL");
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
     }
@@ -207,7 +271,8 @@ public final class ProcessHygiene {
 
     /** Live groups the agent tracks now. */
     public int liveGroups() {
-        return registry.size();
+        Registry r = initialized ? registry : null;
+        return r == null ? 0 : r.size();
     }
 
     static String show(String[] cmd) {

@@ -4,6 +4,7 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Consumer;
 
 /**
@@ -34,8 +35,9 @@ final class Registry {
         return live.get(pid);
     }
 
-    void remove(ProcessGroup group) {
-        live.remove(group.pid, group);
+    /** False if GROUP was not registered (any more). */
+    boolean remove(ProcessGroup group) {
+        return live.remove(group.pid, group);
     }
 
     boolean contains(ProcessGroup group) {
@@ -56,16 +58,21 @@ final class Registry {
             synchronized (this) {
                 c = cleaner;
                 if (c == null) {
-                    c = Cleaner.create(r -> {
-                        Thread t = new Thread(r, "process-hygiene-cleaner");
-                        t.setDaemon(true);
-                        return t;
-                    });
+                    c = Cleaner.create(new CleanerThreads());
                     cleaner = c;
                 }
             }
         }
         return c;
+    }
+
+    private static final class CleanerThreads implements ThreadFactory {
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "process-hygiene-cleaner");
+            t.setDaemon(true);
+            return t;
+        }
     }
 
     /** The cleaning action: static, so it cannot capture the Process. */

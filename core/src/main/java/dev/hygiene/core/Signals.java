@@ -75,10 +75,16 @@ final class Signals {
         for (int i = 0; i < ids.length; i++) ids[i] = pgids.get(i);
         String[] cmd = helper.signalCommand(kill ? "KILL" : "TERM", ids);
         try {
-            Process p = Untracked.call(() -> new ProcessBuilder(cmd)
-                    .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .start());
+            Process p;
+            boolean outer = Untracked.enter();
+            try {
+                p = new ProcessBuilder(cmd)
+                        .redirectInput(Redirect.from(new java.io.File("/dev/null")))
+                        .redirectErrorStream(true)
+                        .start();
+            } finally {
+                Untracked.exit(outer);
+            }
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();

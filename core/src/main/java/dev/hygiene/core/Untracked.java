@@ -1,11 +1,12 @@
 package dev.hygiene.core;
 
-import java.io.IOException;
-import java.util.concurrent.Callable;
-
 /**
  * Marks the process starts that the agent makes itself (the helper, and a retry without it) so that
  * the instrumented {@code ProcessImpl.start} lets them through untouched.
+ * <pre>
+ * boolean outer = Untracked.enter();
+ * try { ... start ... } finally { Untracked.exit(outer); }
+ * </pre>
  */
 public final class Untracked {
 
@@ -13,23 +14,19 @@ public final class Untracked {
 
     private Untracked() {}
 
-    /** True inside {@link #call}: the current start is the agent's own. */
+    /** True between {@link #enter} and {@link #exit}: the current start is the agent's own. */
     public static boolean active() {
         return ACTIVE.get() != null;
     }
 
-    /** Runs START with the current thread's process starts left alone. */
-    public static <T> T call(Callable<T> start) throws IOException {
-        Boolean outer = ACTIVE.get();
+    /** Marks this thread's starts as the agent's own; returns whether they already were. */
+    public static boolean enter() {
+        boolean outer = ACTIVE.get() != null;
         ACTIVE.set(Boolean.TRUE);
-        try {
-            return start.call();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        } finally {
-            if (outer == null) ACTIVE.remove();
-        }
+        return outer;
+    }
+
+    public static void exit(boolean outer) {
+        if (!outer) ACTIVE.remove();
     }
 }

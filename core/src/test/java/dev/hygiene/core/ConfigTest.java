@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -37,7 +38,9 @@ class ConfigTest {
     }
 
     private static Config load(String args, Map<String, String> props, Map<String, String> env) {
-        return Config.load(args, props::get, env::get);
+        Properties p = new Properties();
+        p.putAll(props);
+        return Config.load(args, p, env);
     }
 
     @Test

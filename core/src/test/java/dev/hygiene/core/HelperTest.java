@@ -58,7 +58,7 @@ class HelperTest {
         try (InputStream in = Helper.class.getResourceAsStream(Helper.resourceName())) {
             assertArrayEquals(in.readAllBytes(), Files.readAllBytes(file));
         }
-        assertEquals("0:process-hygiene-helper 1", run(h.command(), "version"));
+        assertEquals("0:process-hygiene-helper 2", run(h.command(), "version"));
         h.delete();
         assertFalse(Files.exists(dir));
     }
@@ -96,10 +96,28 @@ class HelperTest {
     }
 
     @Test
-    void execFailureSaysWhyAndExits127() throws Exception {
+    void execFailureIsReportedToTheAgentSilently() throws Exception {
         Helper h = extract(tmp);
-        String out = run(h.execCommand("/nonexistent/prog", new String[] {"prog"}));
-        assertTrue(out.startsWith("127:") && out.contains("No such file or directory"), out);
+        Path script = tmp.resolve("bad-interpreter");
+        Files.writeString(script, "#!/no/such/interpreter\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+        Process p = new ProcessBuilder(h.execCommand(script.toString(), new String[] {"x"}))
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(127, p.exitValue());
+        assertEquals("", out, "nothing on the child's streams: the agent retries with the JDK");
+        assertTrue(h.execFailed(p.pid()), "the report is there");
+        assertFalse(h.execFailed(p.pid()), "and consumed");
+    }
+
+    @Test
+    void aProgramThatRunsLeavesNoReport() throws Exception {
+        Helper h = extract(tmp);
+        Process p = new ProcessBuilder(h.execCommand("/bin/sh", new String[] {"sh", "-c", "exit 127"})).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(127, p.exitValue());
+        assertFalse(h.execFailed(p.pid()));
     }
 
     @Test

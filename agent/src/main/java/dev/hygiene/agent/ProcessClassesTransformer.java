@@ -1,0 +1,59 @@
+package dev.hygiene.agent;
+
+import dev.hygiene.core.Log;
+
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+
+/**
+ * Rewrites two calls in the JDK's process classes as they load (neither is loaded before premain),
+ * each into a call of the bridge (see src/main/bridge):
+ * <ul>
+ *   <li>in {@code ProcessBuilder.start(Redirect[])}, the call of {@code ProcessImpl.start}: the one
+ *       place that ProcessBuilder.start, startPipeline and Runtime.exec all reach;</li>
+ *   <li>in {@code ProcessImpl.destroy(boolean)}, the call of
+ *       {@code ProcessHandleImpl.destroyProcess}: behind Process.destroy and destroyForcibly.</li>
+ * </ul>
+ * A class is rewritten only once the bridge is defined, so a failure leaves the JDK untouched.
+ */
+final class ProcessClassesTransformer implements ClassFileTransformer {
+
+    static final String START_DESC =
+            "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
+
+    static final CallRedirect START = new CallRedirect(
+            "start", "([Ljava/lang/ProcessBuilder$Redirect;)Ljava/lang/Process;",
+            CallRedirect.INVOKESTATIC, "java/lang/ProcessImpl", "start", START_DESC,
+            Bridge.NAME, "start", START_DESC);
+
+    static final CallRedirect DESTROY = new CallRedirect(
+            "destroy", "(Z)V",
+            CallRedirect.INVOKEVIRTUAL, "java/lang/ProcessHandleImpl", "destroyProcess", "(Z)Z",
+            Bridge.NAME, "destroyProcess", "(Ljava/lang/ProcessHandleImpl;Z)Z");
+
+    private final Instrumentation inst;
+
+    ProcessClassesTransformer(Instrumentation inst) {
+        this.inst = inst;
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+                            byte[] bytes) {
+        if (loader != null || className == null || !className.startsWith("java/lang/Process")) return null;
+        CallRedirect redirect = className.equals("java/lang/ProcessBuilder") ? START
+                : className.equals("java/lang/ProcessImpl") ? DESTROY : null;
+        if (redirect == null) return null;
+        try {
+            byte[] out = redirect.apply(bytes);
+            Hooks.jdk = Bridge.define(inst);
+            Log.debug("instrumented " + className.replace('/', '.'));
+            return out;
+        } catch (Throwable t) {
+            Log.error("cannot instrument " + className.replace('/', '.') + " (" + t
+                    + "); processes are started and destroyed as without the agent");
+            return null;
+        }
+    }
+}
