@@ -96,9 +96,11 @@ final class Escalation {
                     p.deadline = now + GIVE_UP_NANOS;
                 }
             }
-            fresh = true;
-            startWatcher();
-            changed.signalAll();
+            if (!live.isEmpty()) {
+                fresh = true;
+                startWatcher();
+                changed.signalAll();
+            }
         } finally {
             lock.unlock();
         }
@@ -156,9 +158,16 @@ final class Escalation {
 
     private void startWatcher() {
         if (watcher != null) return;
-        watcher = new Thread(this::watch, "process-hygiene-escalation");
+        watcher = new Thread(new Watcher(), "process-hygiene-escalation");
         watcher.setDaemon(true);
         watcher.start();
+    }
+
+    private final class Watcher implements Runnable {
+        @Override
+        public void run() {
+            watch();
+        }
     }
 
     private void watch() {

@@ -22,9 +22,15 @@ final class Membership {
         for (ProcStat s : all) {
             byPid.put(s.pid, s);
             if (!s.alive()) continue;
-            byGroup.computeIfAbsent(s.pgrp, k -> new ArrayList<>()).add(s);
-            byParent.computeIfAbsent(s.ppid, k -> new ArrayList<>()).add(s);
+            add(byGroup, s.pgrp, s);
+            add(byParent, s.ppid, s);
         }
+    }
+
+    private static void add(Map<Long, List<ProcStat>> map, long key, ProcStat s) {
+        List<ProcStat> list = map.get(key);
+        if (list == null) map.put(key, list = new ArrayList<>(2));
+        list.add(s);
     }
 
     static Membership scan() {

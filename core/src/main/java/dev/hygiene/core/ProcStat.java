@@ -1,10 +1,9 @@
 package dev.hygiene.core;
 
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,8 +13,6 @@ import java.util.List;
  * last {@code ')'}.
  */
 public final class ProcStat {
-
-    private static final Path PROC = Path.of("/proc");
 
     public final long pid;
     /** R, S, D, T, t, Z, X, ... */
@@ -45,8 +42,13 @@ public final class ProcStat {
 
     /** The stat of PID, or null if there is no such process (or it cannot be read). */
     public static ProcStat read(long pid) {
+        return read(pid, new byte[512]);
+    }
+
+    private static ProcStat read(long pid, byte[] buffer) {
         try {
-            return parse(pid, Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("stat")));
+            int n = readFile("/proc/" + pid + "/stat", buffer);
+            return n <= 0 ? null : parse(pid, buffer, n);
         } catch (IOException | RuntimeException e) {
             return null;
         }
@@ -59,28 +61,39 @@ public final class ProcStat {
 
     /** Every process visible in /proc, read once each. */
     public static List<ProcStat> all() {
-        List<ProcStat> out = new ArrayList<>(256);
-        try (DirectoryStream<Path> dir = Files.newDirectoryStream(PROC)) {
-            for (Path p : dir) {
-                String name = p.getFileName().toString();
-                if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') continue;
-                long pid;
-                try {
-                    pid = Long.parseLong(name);
-                } catch (NumberFormatException e) {
-                    continue;
-                }
-                ProcStat s = read(pid);
-                if (s != null) out.add(s);
+        String[] names = new File("/proc").list();
+        if (names == null) return List.of(); // no /proc: nothing can be seen, so nothing is signalled
+        List<ProcStat> out = new ArrayList<>(names.length);
+        byte[] buffer = new byte[512];
+        for (String name : names) {
+            char c = name.charAt(0);
+            if (c < '0' || c > '9') continue;
+            long pid;
+            try {
+                pid = Long.parseLong(name);
+            } catch (NumberFormatException e) {
+                continue;
             }
-        } catch (IOException e) {
-            // No /proc: nothing can be seen, so nothing is signalled.
+            ProcStat s = read(pid, buffer);
+            if (s != null) out.add(s);
         }
         return out;
     }
 
-    static ProcStat parse(long pid, byte[] bytes) {
-        String line = new String(bytes, StandardCharsets.ISO_8859_1);
+    /**
+     * Reads a /proc file into BUFFER (plain java.io: no NIO channel to set up on the first start);
+     * returns the number of bytes, which a stat line never lets exceed the buffer.
+     */
+    static int readFile(String path, byte[] buffer) throws IOException {
+        try (FileInputStream in = new FileInputStream(path)) {
+            int n = 0;
+            for (int r; n < buffer.length && (r = in.read(buffer, n, buffer.length - n)) > 0; ) n += r;
+            return n;
+        }
+    }
+
+    static ProcStat parse(long pid, byte[] bytes, int length) {
+        String line = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
         int close = line.lastIndexOf(')');
         if (close < 0 || close + 2 >= line.length()) return null;
         String[] f = line.substring(close + 2).trim().split(" ");

@@ -2,7 +2,6 @@ package dev.hygiene.core;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -171,15 +170,16 @@ public final class ProcessHygiene {
      * @return false if the helper ended without managing to exec the program
      */
     private static boolean awaitExec(Helper h, long pid) {
-        Path cmdline = Path.of("/proc/" + pid + "/cmdline");
+        String cmdline = "/proc/" + pid + "/cmdline";
+        byte[] buffer = new byte[4096];
         long start = System.nanoTime();
         for (int round = 0; ; round++) {
             ProcStat s = ProcStat.read(pid);
             if (s == null || !s.alive()) return !h.execFailed(pid);
             if (s.pgrp == pid) {
                 try {
-                    byte[] now = Files.readAllBytes(cmdline);
-                    if (now.length > 0 && !h.stillHelper(now)) return true;
+                    int n = ProcStat.readFile(cmdline, buffer);
+                    if (n > 0 && !h.stillHelper(buffer, n)) return true;
                 } catch (IOException e) {
                     // gone meanwhile: the next round sees it
                 }
