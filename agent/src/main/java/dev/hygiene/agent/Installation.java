@@ -6,6 +6,7 @@ import dev.hygiene.core.ProcessHygiene;
 
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
+import java.util.function.Supplier;
 
 /**
  * Installs the agent, in its own class loader: registers the transformer of the JDK's process
@@ -15,9 +16,23 @@ import java.nio.file.Path;
  */
 public final class Installation {
 
+    // Runs when Agent initialises this class in the agent's own loader, which carries premain's
+    // arguments (a JDK interface is the only type both loaders share).
+    static {
+        try {
+            @SuppressWarnings("unchecked")
+            Object[] a = ((Supplier<Object[]>) Installation.class.getClassLoader()).get();
+            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3]);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private Installation() {}
 
-    public static void install(String args, Instrumentation inst, Path jar, boolean attached) throws Exception {
+    static void install(String args, Instrumentation inst, Path jar, boolean attached) throws Exception {
         String os = System.getProperty("os.name", "");
         if (!os.equals("Linux")) {
             Config.load(args); // its warnings, and the log level for the next line

@@ -15,7 +15,10 @@ import java.security.ProtectionDomain;
  *   <li>in {@code ProcessImpl.destroy(boolean)}, the call of
  *       {@code ProcessHandleImpl.destroyProcess}: behind Process.destroy and destroyForcibly.</li>
  * </ul>
- * A class is rewritten only once the bridge is defined, so a failure leaves the JDK untouched.
+ * The bridge is defined when ProcessBuilder is rewritten: ProcessImpl's destroy runs only for a
+ * Process, which only ProcessBuilder.start makes (and on JDK 25 ProcessImpl already loads in
+ * premain, through System.getenv, where defining the bridge would cost start-up time). If the
+ * bridge cannot be defined, ProcessBuilder is left as it is and ProcessImpl is restored.
  */
 final class ProcessClassesTransformer implements ClassFileTransformer {
 
@@ -33,6 +36,8 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             Bridge.NAME, "destroyProcess", "(Ljava/lang/ProcessHandleImpl;Z)Z");
 
     private final Instrumentation inst;
+    private volatile boolean disabled;
+    private volatile boolean destroyRedirected;
 
     ProcessClassesTransformer(Instrumentation inst) {
         this.inst = inst;
@@ -41,19 +46,32 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
                             byte[] bytes) {
-        if (loader != null || className == null || !className.startsWith("java/lang/Process")) return null;
+        if (loader != null || className == null || !className.startsWith("java/lang/Process") || disabled) return null;
         CallRedirect redirect = className.equals("java/lang/ProcessBuilder") ? START
                 : className.equals("java/lang/ProcessImpl") ? DESTROY : null;
         if (redirect == null) return null;
         try {
             byte[] out = redirect.apply(bytes);
-            Hooks.jdk = Bridge.define(inst);
-            Log.debug("instrumented " + className.replace('/', '.'));
+            if (redirect == START) Hooks.jdk = Bridge.define(inst);
+            else destroyRedirected = true;
+            if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
             return out;
         } catch (Throwable t) {
             Log.error("cannot instrument " + className.replace('/', '.') + " (" + t
                     + "); processes are started and destroyed as without the agent");
+            disable();
             return null;
+        }
+    }
+
+    /** Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. */
+    private void disable() {
+        disabled = true;
+        if (!destroyRedirected) return;
+        try {
+            inst.retransformClasses(Class.forName("java.lang.ProcessImpl"));
+        } catch (Throwable t) {
+            Log.error("cannot restore java.lang.ProcessImpl: " + t);
         }
     }
 }
