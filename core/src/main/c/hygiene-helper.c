@@ -5,8 +5,10 @@
  * private directory. The JVM runs it through the ordinary ProcessBuilder path; it never links into
  * the JVM (no JNI, no FFM, so no native-access warnings).
  *
- *   hygiene-helper exec REPORT_DIR PATH ARGV0 [ARG...]
- *       setpgid(0, 0), then execve(PATH, [ARGV0, ARG...]) with the inherited environment.
+ *   hygiene-helper exec REPORT_DIR MARKER PATH ARGV0 [ARG...]
+ *       setpgid(0, 0), then execve(PATH, [ARGV0, ARG...]) with the inherited environment, to
+ *       which MARKER (unless "-") is added in PROCESS_HYGIENE_GROUP: descendants that leave the
+ *       group (setsid, daemons) can still be found by it in /proc/PID/environ.
  *       The JDK has already done everything else (redirects, chdir, environment, closing fds).
  *       PATH was resolved by the agent with the JDK's rules. On ENOEXEC, runs the file with
  *       /bin/sh as the JDK does ("/bin/sh PATH ARG..."). If execve still fails (a missing
@@ -20,6 +22,9 @@
  *       on it. Refuses PGID <= 1 and its own process group (which is the JVM's): kill(-0) and
  *       kill(-1) would hit our own group or every process. A group that no longer exists
  *       (ESRCH) is not an error. Exits 0, or 1 if any signal could not be sent.
+ *
+ *   hygiene-helper watch GRACE_MS INFO REPORT
+ *       The watchdog: see watchdog.c.
  *
  *   hygiene-helper version
  *       Prints the protocol version, for the agent's self-check.
@@ -35,14 +40,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROTOCOL "process-hygiene-helper 2"
+#include "groups.h"
+
+#define PROTOCOL "process-hygiene-helper 3"
+
+int run_watch(int argc, char **argv);
 
 extern char **environ;
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: hygiene-helper exec REPORT_DIR PATH ARGV0 [ARG...]\n"
+            "usage: hygiene-helper exec REPORT_DIR MARKER PATH ARGV0 [ARG...]\n"
             "       hygiene-helper signal TERM|KILL PGID...\n"
+            "       hygiene-helper watch GRACE_MS INFO REPORT\n"
             "       hygiene-helper version\n");
     return 2;
 }
@@ -61,12 +71,36 @@ static int report_exec_failure(const char *dir, int err) {
     return ok ? 0 : -1;
 }
 
+/* The environment with MARKER added to MARKER_VAR (appended to a list a parent JVM started). */
+static char **marked_environment(const char *marker) {
+    size_t n = 0;
+    while (environ[n] != NULL) n++;
+    char **env = calloc(n + 2, sizeof(char *));
+    if (env == NULL) return environ;
+    size_t var = strlen(MARKER_VAR), k = 0;
+    const char *outer = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(environ[i], MARKER_VAR, var) == 0 && environ[i][var] == '=') outer = environ[i] + var + 1;
+        else env[k++] = environ[i];
+    }
+    size_t len = var + 1 + (outer ? strlen(outer) + 1 : 0) + strlen(marker) + 1;
+    char *entry = malloc(len);
+    if (entry == NULL) return environ;
+    if (outer != NULL && outer[0] != '\0') snprintf(entry, len, "%s=%s %s", MARKER_VAR, outer, marker);
+    else snprintf(entry, len, "%s=%s", MARKER_VAR, marker);
+    env[k++] = entry;
+    env[k] = NULL;
+    return env;
+}
+
 static int run_exec(int argc, char **argv) {
-    /* argv: exec REPORT_DIR PATH ARGV0 [ARG...] */
-    if (argc < 4) return usage();
+    /* argv: exec REPORT_DIR MARKER PATH ARGV0 [ARG...] */
+    if (argc < 5) return usage();
     const char *report_dir = argv[1];
-    const char *path = argv[2];
-    char **child_argv = argv + 3;
+    const char *marker = argv[2];
+    const char *path = argv[3];
+    char **child_argv = argv + 4;
+    if (strcmp(marker, "-") != 0) environ = marked_environment(marker);
 
     /* Lead a new process group. Failure leaves the child in the JVM's group; the agent reads the
      * group back from /proc and treats such a child as not isolated. */
@@ -78,7 +112,7 @@ static int run_exec(int argc, char **argv) {
     int err = errno;
     if (err == ENOEXEC) {
         /* The JDK's fallback for scripts without "#!": /bin/sh FILE ARG... (argv[0] replaced). */
-        int n = argc - 3; /* ARGV0 and the args */
+        int n = argc - 4; /* ARGV0 and the args */
         char **sh_argv = calloc((size_t) n + 2, sizeof(char *));
         if (sh_argv == NULL) {
             fprintf(stderr, "hygiene-helper: calloc: %s\n", strerror(errno));
@@ -114,7 +148,6 @@ static int run_signal(int argc, char **argv) {
     else if (strcmp(argv[1], "KILL") == 0) sig = SIGKILL;
     else return usage();
 
-    pid_t own = getpgrp();
     int status = 0;
     for (int i = 2; i < argc; i++) {
         pid_t pgid;
@@ -123,19 +156,17 @@ static int run_signal(int argc, char **argv) {
             status = 1;
             continue;
         }
-        if (pgid == own) {
+        if (pgid == getpgrp()) {
             fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
             status = 1;
             continue;
         }
-        if (kill(-pgid, sig) != 0) {
-            if (errno != ESRCH) {
-                fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, argv[1], strerror(errno));
-                status = 1;
-            }
+        if (group_kill(pgid, sig) != 0) {
+            fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, argv[1], strerror(errno));
+            status = 1;
             continue;
         }
-        if (sig == SIGTERM && kill(-pgid, SIGCONT) != 0 && errno != ESRCH) {
+        if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
             fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
             status = 1;
         }
@@ -147,6 +178,7 @@ int main(int argc, char **argv) {
     if (argc < 2) return usage();
     if (strcmp(argv[1], "exec") == 0) return run_exec(argc - 1, argv + 1);
     if (strcmp(argv[1], "signal") == 0) return run_signal(argc - 1, argv + 1);
+    if (strcmp(argv[1], "watch") == 0) return run_watch(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0) {
         puts(PROTOCOL);
         return 0;

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * The agent's settings, read in one place. For each key the first source that has it wins:
@@ -29,21 +31,37 @@ public final class Config {
     public final Log.Level log;
     /** Where to extract the helper first; null: only the built-in candidates. */
     public final Path helperDir;
+    /** Children whose command line this finds are left alone entirely; null: none. */
+    public final Pattern keep;
+    /** Where to append a JSON line per group the agent had to terminate; null: nowhere. */
+    public final Path report;
 
-    private Config(Duration grace, Log.Level log, Path helperDir) {
+    private Config(Duration grace, Log.Level log, Path helperDir, Pattern keep, Path report) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
+        this.keep = keep;
+        this.report = report;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, null, null);
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir);
+        return new Config(newGrace, log, helperDir, keep, report);
+    }
+
+    /** A copy with another keep pattern. */
+    public Config withKeep(Pattern newKeep) {
+        return new Config(grace, log, helperDir, newKeep, report);
+    }
+
+    /** A copy with another report file. */
+    public Config withReport(Path newReport) {
+        return new Config(grace, log, helperDir, keep, newReport);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -74,7 +92,15 @@ public final class Config {
         raw = lookup("helper-dir", args, properties, env);
         Path helperDir = raw == null ? null : parsePath(raw);
         if (raw != null && helperDir == null) bad("helper-dir", raw, "an absolute directory path", "none");
-        return new Config(grace, log, helperDir);
+
+        raw = lookup("keep", args, properties, env);
+        Pattern keep = raw == null || raw.isEmpty() ? null : parsePattern(raw);
+        if (raw != null && !raw.isEmpty() && keep == null) bad("keep", raw, "a Java regular expression", "none");
+
+        raw = lookup("report", args, properties, env);
+        Path report = raw == null ? null : parsePath(raw);
+        if (raw != null && report == null) bad("report", raw, "an absolute file path", "none");
+        return new Config(grace, log, helperDir, keep, report);
     }
 
     private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
@@ -93,7 +119,7 @@ public final class Config {
         return "HYGIENE_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
-    private static final String[] KEYS = {"grace", "log", "helper-dir"};
+    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report"};
 
     static Map<String, String> parseArgs(String agentArgs) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -157,6 +183,14 @@ public final class Config {
         return null;
     }
 
+    static Pattern parsePattern(String s) {
+        try {
+            return Pattern.compile(s);
+        } catch (PatternSyntaxException e) {
+            return null;
+        }
+    }
+
     static Path parsePath(String s) {
         if (s.isEmpty()) return null;
         try {
@@ -170,6 +204,8 @@ public final class Config {
     @Override
     public String toString() {
         return "grace=" + format(grace) + ", log=" + log.name().toLowerCase(Locale.ROOT)
-                + (helperDir == null ? "" : ", helper-dir=" + helperDir);
+                + (helperDir == null ? "" : ", helper-dir=" + helperDir)
+                + (keep == null ? "" : ", keep=" + keep)
+                + (report == null ? "" : ", report=" + report);
     }
 }

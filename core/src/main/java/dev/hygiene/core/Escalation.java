@@ -16,6 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * SIGTERM and SIGCONT to the whole group, then watch its membership until it is empty or the grace
  * period has passed, then SIGKILL whatever is left. A forced termination sends SIGKILL at once.
  *
+ * <p>Members that left the group (setsid, double forks) but carry the group's environment marker
+ * are escapees: found by reading /proc/PID/environ in the first round after the group's first
+ * signal, and again before SIGKILL, and then treated as members (signalled one by one).
+ *
  * <p>Membership is watched, not slept on: a single thread ("process-hygiene-escalation") re-reads
  * /proc for every pending group, 1 ms after a signal and then at growing intervals up to
  * {@value #MAX_POLL_MS} ms, and wakes exactly at the next deadline. All pending groups share that
@@ -25,7 +29,13 @@ final class Escalation {
 
     /** Called once per group when it is found empty (or given up on). */
     interface Outcome {
-        void gone(ProcessGroup group, boolean neededKill, boolean survived);
+        /**
+         * @param signalled  whether anything was signalled (else the group was found empty)
+         * @param neededKill whether SIGKILL was sent
+         * @param survived   whether members were left 1 s after SIGKILL (given up on)
+         * @param escapees   members found outside the group by their marker
+         */
+        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees);
     }
 
     static final long MAX_POLL_MS = 20;
@@ -34,6 +44,10 @@ final class Escalation {
     private static final class Pending {
         long deadline; // SIGKILL at this time, or, once killed, give up at this time
         boolean killed;
+        boolean escapeesDue = true; // look for escapees in the next round
+        boolean signalled;
+        List<ProcStat> escapees = List.of();
+        int escapeesSeen;
 
         Pending(long deadline, boolean killed) {
             this.deadline = deadline;
@@ -60,8 +74,9 @@ final class Escalation {
     }
 
     /**
-     * Starts terminating GROUPS: the first signal has been sent when this returns. Groups already
-     * being terminated are left to their schedule, unless FORCE upgrades them to SIGKILL now.
+     * Starts terminating GROUPS: the first signal to each group has been sent when this returns
+     * (escapees get theirs from the watcher a moment later, so that destroy() stays cheap). Groups
+     * already being terminated are left to their schedule, unless FORCE upgrades them to SIGKILL.
      */
     void terminate(Collection<ProcessGroup> groups, boolean force) {
         List<ProcessGroup> todo = new ArrayList<>();
@@ -78,21 +93,28 @@ final class Escalation {
 
         Membership[] scan = {null};
         Map<ProcessGroup, List<ProcStat>> live = new LinkedHashMap<>();
-        List<ProcessGroup> empty = new ArrayList<>();
         for (ProcessGroup g : todo) {
             List<ProcStat> members = members(g, scan);
-            if (members.isEmpty()) empty.add(g); else live.put(g, members);
+            // Empty or not, a group with a marker may have escapees: the watcher looks.
+            if (!members.isEmpty() || g.marker != null) live.put(g, members);
         }
-        signals.send(force, live);
+        Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
+        for (Map.Entry<ProcessGroup, List<ProcStat>> e : live.entrySet()) {
+            if (!e.getValue().isEmpty()) signalled.put(e.getKey(), e.getValue());
+        }
+        signals.send(force, signalled);
         long now = System.nanoTime();
         lock.lock();
         try {
             for (ProcessGroup g : live.keySet()) {
                 Pending p = pending.get(g);
                 if (p == null) {
-                    pending.put(g, force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + graceNanos, false));
+                    p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + graceNanos, false);
+                    p.signalled = signalled.containsKey(g);
+                    pending.put(g, p);
                 } else if (force) {
                     p.killed = true;
+                    p.escapeesDue = true;
                     p.deadline = now + GIVE_UP_NANOS;
                 }
             }
@@ -104,8 +126,8 @@ final class Escalation {
         } finally {
             lock.unlock();
         }
-        for (ProcessGroup g : empty) {
-            if (!isPending(g)) outcome.gone(g, false, false);
+        for (ProcessGroup g : todo) {
+            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0);
         }
     }
 
@@ -143,16 +165,17 @@ final class Escalation {
     }
 
     /**
-     * The live members of G. For an isolated group whose leader is alive with its own start time,
-     * the leader alone proves the group non-empty and its number ours, and the helper signals the
-     * group as a whole, so /proc is not scanned; otherwise it is, once per round (SCAN[0]).
+     * The live members of G's group (or tree). For an isolated group whose leader is alive with
+     * its own start time, the leader alone proves the group non-empty and its number ours, and the
+     * helper signals the group as a whole, so /proc is not scanned; otherwise it is, once per round
+     * (SCAN[0]).
      */
     private List<ProcStat> members(ProcessGroup g, Membership[] scan) {
         if (g.isolated && groupSignals) {
             ProcStat leader = ProcStat.read(g.pid);
             if (g.isLeader(leader) && leader.alive()) return List.of(leader);
         }
-        if (scan[0] == null) scan[0] = Membership.scan();
+        if (scan[0] == null) scan[0] = Membership.scan(false);
         return scan[0].members(g);
     }
 
@@ -189,17 +212,39 @@ final class Escalation {
             }
 
             long now = System.nanoTime();
-            Membership[] scan = {null};
+            boolean markers = false;
+            for (Map.Entry<ProcessGroup, Pending> e : round.entrySet()) {
+                Pending p = e.getValue();
+                boolean killDue = !p.killed && now - p.deadline >= 0;
+                if (e.getKey().marker != null && (p.escapeesDue || killDue)) markers = true;
+            }
+            Membership scan = Membership.scan(markers);
+            Map<ProcessGroup, List<ProcStat>> term = new LinkedHashMap<>();
             Map<ProcessGroup, List<ProcStat>> kill = new LinkedHashMap<>();
             Map<ProcessGroup, Boolean> gone = new LinkedHashMap<>(); // group -> survived
             for (Map.Entry<ProcessGroup, Pending> e : round.entrySet()) {
                 ProcessGroup g = e.getKey();
                 Pending p = e.getValue();
-                List<ProcStat> members = members(g, scan);
+                List<ProcStat> members = new ArrayList<>(scan.members(g));
+                List<ProcStat> escapees = scan.escapees(g, p.escapees);
+                if (scan.withMarkers()) {
+                    // New escapees get the signal the group already had.
+                    List<ProcStat> fresh = new ArrayList<>();
+                    for (ProcStat s : escapees) if (!contains(p.escapees, s)) fresh.add(s);
+                    if (!fresh.isEmpty() && p.escapeesDue) {
+                        (p.killed ? kill : term).put(g, fresh);
+                        p.signalled = true;
+                    }
+                    p.escapees = escapees;
+                    p.escapeesSeen = Math.max(p.escapeesSeen, escapees.size());
+                    p.escapeesDue = false;
+                }
+                members.addAll(escapees);
                 if (members.isEmpty()) gone.put(g, false);
                 else if (!p.killed && now - p.deadline >= 0) kill.put(g, members);
                 else if (p.killed && now - p.deadline >= 0) gone.put(g, true);
             }
+            signals.send(false, term);
             signals.send(true, kill);
 
             long next;
@@ -208,7 +253,7 @@ final class Escalation {
                 long after = System.nanoTime();
                 for (ProcessGroup g : kill.keySet()) {
                     Pending p = pending.get(g);
-                    if (p != null) {
+                    if (p != null && !p.killed) {
                         p.killed = true;
                         p.deadline = after + GIVE_UP_NANOS;
                     }
@@ -223,7 +268,7 @@ final class Escalation {
             // Report outside the lock; remove only afterwards, so awaitIdle() sees the reports done.
             for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) {
                 Pending p = round.get(e.getKey());
-                outcome.gone(e.getKey(), p.killed, e.getValue());
+                outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen);
             }
             lock.lock();
             try {
@@ -241,5 +286,10 @@ final class Escalation {
             }
             pollNanos = Math.min(pollNanos * 2, TimeUnit.MILLISECONDS.toNanos(MAX_POLL_MS));
         }
+    }
+
+    private static boolean contains(List<ProcStat> list, ProcStat s) {
+        for (ProcStat k : list) if (k.pid == s.pid && k.startTime == s.startTime) return true;
+        return false;
     }
 }

@@ -149,14 +149,18 @@ public final class Helper {
         return command;
     }
 
-    /** The command that runs PROGRAM (resolved) as ARGV in a new process group. */
-    public String[] execCommand(String program, String[] argv) {
-        String[] out = new String[argv.length + 4];
+    /**
+     * The command that runs PROGRAM (resolved) as ARGV in a new process group, with MARKER (or
+     * null) added to its PROCESS_HYGIENE_GROUP environment variable.
+     */
+    public String[] execCommand(String program, String[] argv, String marker) {
+        String[] out = new String[argv.length + 5];
         out[0] = command;
         out[1] = "exec";
         out[2] = dir.toString();
-        out[3] = program;
-        System.arraycopy(argv, 0, out, 4, argv.length);
+        out[3] = marker == null ? "-" : marker;
+        out[4] = program;
+        System.arraycopy(argv, 0, out, 5, argv.length);
         return out;
     }
 

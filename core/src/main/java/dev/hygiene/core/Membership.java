@@ -1,5 +1,7 @@
 package dev.hygiene.core;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,17 +16,64 @@ import java.util.Map;
  */
 final class Membership {
 
+    static final String MARKER_VAR = "PROCESS_HYGIENE_GROUP";
+    private static final byte[] MARKER_PREFIX = (MARKER_VAR + "=").getBytes(StandardCharsets.ISO_8859_1);
+
     private final Map<Long, ProcStat> byPid = new HashMap<>();
     private final Map<Long, List<ProcStat>> byGroup = new HashMap<>();
     private final Map<Long, List<ProcStat>> byParent = new HashMap<>();
+    /** Marker token to the live processes carrying it; null if environments were not read. */
+    private final Map<String, List<ProcStat>> byMarker;
 
-    private Membership(List<ProcStat> all) {
+    private Membership(List<ProcStat> all, boolean markers) {
+        byMarker = markers ? new HashMap<>() : null;
+        long self = ProcessHandle.current().pid();
+        byte[] buffer = markers ? new byte[65536] : null;
         for (ProcStat s : all) {
             byPid.put(s.pid, s);
             if (!s.alive()) continue;
             add(byGroup, s.pgrp, s);
             add(byParent, s.ppid, s);
+            if (markers && s.pid != self) {
+                for (String token : markers(s.pid, buffer)) {
+                    List<ProcStat> list = byMarker.get(token);
+                    if (list == null) byMarker.put(token, list = new ArrayList<>(2));
+                    list.add(s);
+                }
+            }
         }
+    }
+
+    /**
+     * The marker tokens in PID's environment (/proc/PID/environ, readable for our own user's
+     * processes only: a process that changed user, or cleared its environment, is not found).
+     */
+    static List<String> markers(long pid, byte[] buffer) {
+        int n;
+        try {
+            n = ProcStat.readFile("/proc/" + pid + "/environ", buffer);
+        } catch (IOException e) {
+            return List.of();
+        }
+        for (int i = 0; i < n; ) {
+            int end = i;
+            while (end < n && buffer[end] != 0) end++;
+            if (startsWith(buffer, i, end, MARKER_PREFIX)) {
+                String value = new String(buffer, i + MARKER_PREFIX.length, end - i - MARKER_PREFIX.length,
+                        StandardCharsets.ISO_8859_1);
+                List<String> tokens = new ArrayList<>(2);
+                for (String t : value.split(" ")) if (!t.isEmpty()) tokens.add(t);
+                return tokens;
+            }
+            i = end + 1;
+        }
+        return List.of();
+    }
+
+    private static boolean startsWith(byte[] b, int from, int end, byte[] prefix) {
+        if (end - from < prefix.length) return false;
+        for (int k = 0; k < prefix.length; k++) if (b[from + k] != prefix[k]) return false;
+        return true;
     }
 
     private static void add(Map<Long, List<ProcStat>> map, long key, ProcStat s) {
@@ -33,8 +82,33 @@ final class Membership {
         list.add(s);
     }
 
-    static Membership scan() {
-        return new Membership(ProcStat.all());
+    /** Reads /proc; with MARKERS also every readable environment, to find escaped members. */
+    static Membership scan(boolean markers) {
+        return new Membership(ProcStat.all(), markers);
+    }
+
+    boolean withMarkers() {
+        return byMarker != null;
+    }
+
+    /**
+     * The live processes outside G's group that carry G's marker: descendants that left with
+     * setsid or a double fork. With a scan without markers: those of KNOWN still alive.
+     */
+    List<ProcStat> escapees(ProcessGroup g, List<ProcStat> known) {
+        if (g.marker == null) return List.of();
+        List<ProcStat> out = new ArrayList<>();
+        if (byMarker != null) {
+            for (ProcStat s : byMarker.getOrDefault(g.marker, List.of())) {
+                if (!g.isolated || s.pgrp != g.pid) out.add(s);
+            }
+        } else {
+            for (ProcStat k : known) {
+                ProcStat now = byPid.get(k.pid);
+                if (now != null && now.alive() && now.startTime == k.startTime) out.add(now);
+            }
+        }
+        return out;
     }
 
     /** The live members of G: its process group, or for a tree the leader and its descendants. */

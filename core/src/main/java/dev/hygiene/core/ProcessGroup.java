@@ -25,13 +25,24 @@ public final class ProcessGroup {
     public final String command;
     /** System.nanoTime() when it was started. */
     public final long startedNanos;
+    /**
+     * The token in the members' PROCESS_HYGIENE_GROUP environment variable, which descendants
+     * that leave the group (setsid, daemons) keep; null if the child was not given one.
+     */
+    public final String marker;
+    /** The application frame that started it ("com.example.Launcher.run(Launcher.java:42)"), or null. */
+    public final String origin;
+    /** Why the agent terminates it, once it does: shutdown, dropped, destroy. */
+    volatile String ending;
 
-    public ProcessGroup(long pid, long startTime, boolean isolated, String command) {
+    public ProcessGroup(long pid, long startTime, boolean isolated, String command, String marker, String origin) {
         this.pid = pid;
         this.startTime = startTime;
         this.isolated = isolated;
         this.command = command;
         this.startedNanos = System.nanoTime();
+        this.marker = marker;
+        this.origin = origin;
     }
 
     /** True if STAT is this group's leader (same pid and start time), alive or zombie. */

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -24,15 +25,21 @@ public final class ProcessHygiene {
 
     private final Config config;
     private final Path agentDir;
+    private final LeakReport report;
     private Registry registry;
     private volatile boolean initialized;
     private volatile boolean shuttingDown;
     private Helper helper;
     private Escalation escalation;
+    private String markerPrefix;
+    private final AtomicLong markers = new AtomicLong();
+    private Watchdog watchdog;
+    private boolean watchdogTried;
 
     public ProcessHygiene(Config config, Path agentDir) {
         this.config = config;
         this.agentDir = agentDir;
+        this.report = new LeakReport(config.report);
     }
 
     private void initialize() {
@@ -41,6 +48,9 @@ public final class ProcessHygiene {
             if (initialized) return;
             helper = Helper.extract(config.helperDir, agentDir);
             if (helper != null) Log.debug("helper at " + helper);
+            // Unique per JVM run: pid and start time.
+            ProcStat self = ProcStat.self();
+            markerPrefix = ProcessHandle.current().pid() + "." + (self == null ? 0 : self.startTime) + ".";
             Events events = new Events();
             registry = new Registry(events);
             escalation = new Escalation(config.grace, new Signals(helper), helper != null, events);
@@ -58,6 +68,15 @@ public final class ProcessHygiene {
     public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                          boolean redirectErrorStream, Starter jdk) throws IOException {
         initialize();
+        if (kept(cmd, env)) {
+            Log.debug("leaving " + show(cmd) + " alone: it is to be kept");
+            boolean outer = Untracked.enter();
+            try {
+                return jdk.start(cmd, env, dir, redirects, redirectErrorStream);
+            } finally {
+                Untracked.exit(outer);
+            }
+        }
         Helper h = helper;
         String program = null;
         String why = null;
@@ -78,7 +97,8 @@ public final class ProcessHygiene {
         }
 
         Process p;
-        String[] wrapped = h.execCommand(program, cmd);
+        String marker = markerPrefix + markers.incrementAndGet();
+        String[] wrapped = h.execCommand(program, cmd, marker);
         boolean outer = Untracked.enter();
         try {
             p = jdk.start(wrapped, env, dir, redirects, redirectErrorStream);
@@ -106,7 +126,7 @@ public final class ProcessHygiene {
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
             boolean isolated = stat == null || stat.pgrp == pid;
             long startTime = first != null ? first.startTime : stat != null ? stat.startTime : 0;
-            track(new ProcessGroup(pid, startTime, isolated, show(cmd)), p);
+            track(new ProcessGroup(pid, startTime, isolated, show(cmd), marker, origin()), p);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -146,15 +166,34 @@ public final class ProcessHygiene {
         }
         try {
             ProcStat stat = ProcStat.read(p.pid());
-            track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd)), p);
+            track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd), null, origin()), p);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
         return p;
     }
 
+    /**
+     * True if the child is to be left alone entirely (neither isolated nor ever signalled): the
+     * keep pattern finds its command line (arguments joined by single spaces), or the application
+     * put HYGIENE_KEEP=1 in its environment().
+     */
+    private boolean kept(String[] cmd, Map<String, String> env) {
+        if (env != null && "1".equals(env.get("HYGIENE_KEEP"))) return true;
+        return config.keep != null && config.keep.matcher(String.join(" ", cmd)).find();
+    }
+
+    /** The application frame that starts the child, when a report may name it. */
+    private String origin() {
+        return report.wanted() ? Origin.capture() : null;
+    }
+
     private void track(ProcessGroup g, Process p) {
         registry.add(g, p);
+        if (g.isolated) {
+            Watchdog w = watchdog();
+            if (w != null) w.track(g);
+        }
         // A start that raced with shutdown would otherwise outlive the JVM.
         if (shuttingDown) escalation.terminate(List.of(g), false);
     }
@@ -215,6 +254,7 @@ public final class ProcessHygiene {
         Registry r = initialized ? registry : null;
         ProcessGroup g = r == null ? null : r.get(handle.pid());
         if (g == null) return force ? handle.destroyForcibly() : handle.destroy();
+        end(g, "destroy");
         escalation.terminate(List.of(g), force);
         return true;
     }
@@ -227,8 +267,8 @@ public final class ProcessHygiene {
         }
 
         @Override
-        public void gone(ProcessGroup g, boolean neededKill, boolean survived) {
-            ProcessHygiene.this.gone(g, neededKill, survived);
+        public void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees) {
+            ProcessHygiene.this.gone(g, signalled, neededKill, survived, escapees);
         }
 
         @Override
@@ -237,14 +277,38 @@ public final class ProcessHygiene {
         }
     }
 
+    private synchronized Watchdog watchdog() {
+        if (!watchdogTried && helper != null) {
+            watchdogTried = true;
+            watchdog = Watchdog.start(helper, config);
+        }
+        return watchdog;
+    }
+
     private void dropped(ProcessGroup g) {
         if (!registry.contains(g)) return;
         Log.debug("dropped " + g + "; terminating what is left of it");
+        end(g, "dropped");
         escalation.terminate(List.of(g), false);
     }
 
-    private void gone(ProcessGroup g, boolean neededKill, boolean survived) {
+    /** Notes why G is terminated; the first reason stays. */
+    private static void end(ProcessGroup g, String why) {
+        if (g.ending == null) g.ending = why;
+    }
+
+    private void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees) {
         if (!registry.remove(g)) return; // reported already (the Cleaner and shutdown may race)
+        Watchdog w;
+        synchronized (this) {
+            w = g.isolated ? watchdog : null;
+        }
+        if (w != null) w.untrack(g);
+        String why = g.ending;
+        // The application left something behind for the agent to terminate: a leak worth naming.
+        if (signalled && ("shutdown".equals(why) || "dropped".equals(why))) {
+            report.group(g, why, neededKill, escapees);
+        }
         if (survived) Log.warn(g + " still has members 1 s after SIGKILL");
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
     }
@@ -257,6 +321,7 @@ public final class ProcessHygiene {
         try {
             if (!groups.isEmpty()) {
                 long deadline = System.nanoTime() + config.grace.toNanos() + TimeUnit.SECONDS.toNanos(1);
+                for (ProcessGroup g : groups) end(g, "shutdown");
                 escalation.terminate(groups, false);
                 if (!escalation.awaitIdle(deadline)) {
                     Log.warn("shutdown: " + escalation.pendingCount() + " groups not gone after the grace period");
@@ -265,6 +330,11 @@ public final class ProcessHygiene {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            Watchdog w;
+            synchronized (this) {
+                w = watchdog;
+            }
+            if (w != null) w.close();
             if (helper != null) helper.delete();
         }
     }

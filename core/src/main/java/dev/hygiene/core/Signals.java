@@ -44,7 +44,12 @@ final class Signals {
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
             ProcessGroup g = e.getKey();
             if (g.isolated && helper != null) {
-                if (g.pid > 1 && g.pid != ownGroup) byGroup.add(g.pid);
+                boolean inGroup = false;
+                for (ProcStat s : e.getValue()) {
+                    if (s.pgrp == g.pid) inGroup = true;
+                    else byMember.add(s); // an escapee: it left the group
+                }
+                if (inGroup && g.pid > 1 && g.pid != ownGroup) byGroup.add(g.pid);
             } else {
                 byMember.addAll(e.getValue());
             }
@@ -52,7 +57,8 @@ final class Signals {
         if (!byGroup.isEmpty() && !signalGroups(kill, byGroup)) {
             // The helper could not run: fall back to the members we saw.
             for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
-                if (e.getKey().isolated) byMember.addAll(e.getValue());
+                if (!e.getKey().isolated) continue;
+                for (ProcStat s : e.getValue()) if (s.pgrp == e.getKey().pid) byMember.add(s);
             }
         }
         for (ProcStat s : byMember) signalOne(s, kill);

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
@@ -28,6 +29,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class ParityTest extends AppJvmTest {
 
     private static final String SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin";
+    /** The marker variable as `env` prints it inside a scenario's output ("\n" written as text). */
+    private static final Pattern MARKER = Pattern.compile("PROCESS_HYGIENE_GROUP=[0-9.]+\\\\n");
 
     /**
      * The JVM's PATH: "shadowing" has a directory with a non-executable cat first and an empty
@@ -45,6 +48,11 @@ class ParityTest extends AppJvmTest {
 
         assertTrue(without.stdout.contains("END") && without.stdout.size() > 40,
                 "the plain run went through all scenarios: " + without.stdout);
+        // The one difference the agent makes on purpose (issue 3): each isolated child carries its
+        // group's marker, PROCESS_HYGIENE_GROUP, so that members that leave the group can be found.
+        assertTrue(with.stdout.stream().anyMatch(l -> MARKER.matcher(l).find()),
+                "with the agent, a child's environment carries its marker: " + with.stdout);
+        with.stdout.replaceAll(l -> MARKER.matcher(l).replaceAll(""));
         List<String[]> withGroups = groups(with.groupsFile);
         List<String[]> withoutGroups = groups(without.groupsFile);
         assertAll(jdk + " PATH " + path + ": the app does not see the plain JDK's behaviour",

@@ -328,7 +328,10 @@ public final class ParityApp {
 
     private static void record(String name, Process p, boolean blocking) {
         Proc.Stat s = Proc.stat(p.pid());
-        groups.println(name + " " + p.pid() + " " + (s == null ? "gone" : Long.toString(s.pgrp)) + " " + jvmGroup + " " + blocking);
+        // A child that is already exiting (zombie, or being reaped: the kernel then shows odd
+        // group numbers such as -1) has no group worth comparing.
+        boolean gone = s == null || !s.alive() || s.pgrp <= 0;
+        groups.println(name + " " + p.pid() + " " + (gone ? "gone" : Long.toString(s.pgrp)) + " " + jvmGroup + " " + blocking);
     }
 
     private static String text(InputStream in) {

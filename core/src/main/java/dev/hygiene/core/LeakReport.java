@@ -1,0 +1,67 @@
+package dev.hygiene.core;
+
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Who leaked it: one record per group that the agent had to terminate because the application
+ * left it behind (at shutdown, or when it dropped the Process; the watchdog writes the same
+ * records when the JVM died). At log=info one stderr line; with report=PATH also one JSON line
+ * appended to PATH:
+ * <pre>
+ * {"time":"2026-11-29T21:00:00Z","reason":"shutdown","pid":1234,"command":"sh -c ...",
+ *  "alive_ms":2100,"signal":"SIGTERM","escapees":0,"started_at":"com.example.Launcher.run(Launcher.java:42)"}
+ * </pre>
+ */
+final class LeakReport {
+
+    private final Path file;
+
+    LeakReport(Path file) {
+        this.file = file;
+    }
+
+    /** True if records are wanted at all (and so the starting frame is worth capturing). */
+    boolean wanted() {
+        return file != null || Log.enabled(Log.Level.INFO);
+    }
+
+    void group(ProcessGroup g, String reason, boolean killed, int escapees) {
+        long aliveMs = (System.nanoTime() - g.startedNanos) / 1_000_000;
+        if (Log.enabled(Log.Level.INFO)) {
+            Log.info((reason.equals("shutdown") ? "at shutdown" : "dropped Process") + ": terminated group "
+                    + g.pid + " (" + g.command + "), alive " + String.format("%.1f", aliveMs / 1000.0) + " s, "
+                    + (killed ? "SIGKILL after the grace period" : "SIGTERM")
+                    + (escapees > 0 ? ", with " + escapees + " escaped members" : "")
+                    + (g.origin == null ? "" : "; started at " + g.origin));
+        }
+        if (file == null) return;
+        String json = "{\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"reason\":\""
+                + reason + "\",\"pid\":" + g.pid + ",\"command\":" + quote(g.command) + ",\"alive_ms\":" + aliveMs
+                + ",\"signal\":\"" + (killed ? "SIGKILL" : "SIGTERM") + "\",\"escapees\":" + escapees
+                + ",\"started_at\":" + quote(g.origin == null ? "" : g.origin) + "}\n";
+        synchronized (this) {
+            try (OutputStream out = new FileOutputStream(file.toFile(), true)) {
+                out.write(json.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                Log.warn("cannot append to the report " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '"' || c == '\\') b.append('\\').append(c);
+            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else b.append(c);
+        }
+        return b.append('"').toString();
+    }
+}
