@@ -14,7 +14,8 @@ import java.util.regex.PatternSyntaxException;
  * <ol>
  *   <li>the agent arguments, {@code -javaagent:process-hygiene-agent.jar=key=value,key=value};</li>
  *   <li>the system property {@code hygiene.<key>};</li>
- *   <li>the environment variable {@code HYGIENE_<KEY>} (upper case, {@code -} becomes {@code _});</li>
+ *   <li>the environment variable {@code HYGIENE_<KEY>} (upper case, {@code -} becomes {@code _}), except
+ *       for {@code keep}: {@code HYGIENE_KEEP=1} in a child's environment opts that child out;</li>
  *   <li>the default.</li>
  * </ol>
  * A bad value is reported in one stderr line naming the key, the value and what is accepted, and
@@ -93,7 +94,8 @@ public final class Config {
         Path helperDir = raw == null ? null : parsePath(raw);
         if (raw != null && helperDir == null) bad("helper-dir", raw, "an absolute directory path", "none");
 
-        raw = lookup("keep", args, properties, env);
+        // Not from the environment: there HYGIENE_KEEP=1 is the per-child opt-out (see ProcessHygiene).
+        raw = lookup("keep", args, properties, Map.of());
         Pattern keep = raw == null || raw.isEmpty() ? null : parsePattern(raw);
         if (raw != null && !raw.isEmpty() && keep == null) bad("keep", raw, "a Java regular expression", "none");
 

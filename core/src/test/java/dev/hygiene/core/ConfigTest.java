@@ -126,4 +126,29 @@ class ConfigTest {
         assertEquals("HYGIENE_GRACE", Config.envName("grace"));
         assertEquals("HYGIENE_HELPER_DIR", Config.envName("helper-dir"));
     }
+
+    @Test
+    void keepIsAPatternFromArgumentsOrPropertiesOnly() {
+        Config c = load("keep=sleep [0-9]+", Map.of(), Map.of());
+        assertTrue(c.keep.matcher("/bin/sleep 42").find());
+        c = load(null, Map.of("hygiene.keep", "daemon"), Map.of());
+        assertTrue(c.keep.matcher("my-daemon --fork").find());
+        // HYGIENE_KEEP in the JVM's environment is a child's opt-out inherited, not a pattern.
+        assertNull(load(null, Map.of(), Map.of("HYGIENE_KEEP", "1")).keep);
+        assertEquals("", stderr());
+    }
+
+    @Test
+    void badKeepPatternIsReported() {
+        Config c = load("keep=(unclosed", Map.of(), Map.of());
+        assertNull(c.keep);
+        assertTrue(stderr().contains("keep") && stderr().contains("'(unclosed'") && stderr().contains("regular expression"), stderr());
+    }
+
+    @Test
+    void reportMustBeAnAbsolutePath() {
+        assertEquals(Path.of("/tmp/r.jsonl"), load("report=/tmp/r.jsonl", Map.of(), Map.of()).report);
+        assertNull(load("report=r.jsonl", Map.of(), Map.of()).report);
+        assertTrue(stderr().contains("report") && stderr().contains("an absolute file path"), stderr());
+    }
 }

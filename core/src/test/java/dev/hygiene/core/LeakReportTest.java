@@ -1,0 +1,39 @@
+package dev.hygiene.core;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class LeakReportTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void appendsOneJsonLinePerGroup() throws Exception {
+        Path file = tmp.resolve("report.jsonl");
+        LeakReport r = new LeakReport(file);
+        assertTrue(r.wanted());
+        ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)");
+        r.group(g, "shutdown", false, 0);
+        r.group(g, "dropped", true, 2);
+        List<String> lines = Files.readAllLines(file);
+        assertEquals(2, lines.size());
+        assertTrue(lines.get(0).matches("\\{\"time\":\"[0-9T:-]+Z\",\"reason\":\"shutdown\",\"pid\":1234,"
+                + "\"command\":\"sh -c \\\\\"echo\\\\\\\\tx\\\\\"\",\"alive_ms\":[0-9]+,\"signal\":\"SIGTERM\",\"escapees\":0,"
+                + "\"started_at\":\"com.example.Launcher.run\\(Launcher.java:42\\)\"}"), lines.get(0));
+        assertTrue(lines.get(1).contains("\"reason\":\"dropped\"") && lines.get(1).contains("\"signal\":\"SIGKILL\"")
+                && lines.get(1).contains("\"escapees\":2"), lines.get(1));
+    }
+
+    @Test
+    void quotesControlCharacters() {
+        assertEquals("\"a\\u0001b\\\\c\\\"d\"", LeakReport.quote("a\u0001b\\c\"d"));
+    }
+}
