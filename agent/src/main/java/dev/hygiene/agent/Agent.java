@@ -24,20 +24,32 @@ public final class Agent {
         start(args, inst, false);
     }
 
+    /**
+     * A dynamic attach ({@code java -jar process-hygiene-agent.jar attach PID}, which checks first
+     * that the agent is not there yet). If it is anyway, says so and does nothing.
+     */
     public static void agentmain(String args, Instrumentation inst) {
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (c.getName().equals("dev.hygiene.agent.Installation")) {
+                System.err.println("process-hygiene: already loaded in this JVM; attach ignored");
+                return;
+            }
+        }
         start(args, inst, true);
     }
 
-    private static void start(String args, Instrumentation inst, boolean attached) {
+    private static boolean start(String args, Instrumentation inst, boolean attached) {
         try {
             Path jar = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Own own = new Own(new JarFile(jar.toFile(), false), new Object[] {args, inst, jar, attached});
             // Initialising Installation installs the agent: no reflective call, which on JDK 18+
             // spins method handles (~5 ms of start-up).
             Class.forName("dev.hygiene.agent.Installation", true, own);
+            return true;
         } catch (Throwable t) {
             Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
             System.err.println("process-hygiene: disabled, the application runs without it: " + cause);
+            return false;
         }
     }
 

@@ -45,10 +45,15 @@ public final class Installation {
         Config config = Config.load(args);
         Hooks.hygiene = new ProcessHygiene(config, jar.getParent());
         if (attached) {
+            // The process classes are usually loaded by now: rewrite them in place (the rewrite
+            // adds no member, so it is a valid retransformation). Children already running cannot
+            // be moved into groups of their own; they are adopted as trees.
             for (Class<?> c : inst.getAllLoadedClasses()) {
                 String n = c.getName();
                 if (n.equals("java.lang.ProcessBuilder") || n.equals("java.lang.ProcessImpl")) inst.retransformClasses(c);
             }
+            int adopted = Hooks.hygiene.attached();
+            Log.info("attached; " + adopted + " running children adopted");
         }
         if (Log.enabled(Log.Level.DEBUG)) Log.debug("installed (" + config + ")");
     }

@@ -34,14 +34,16 @@ final class Escalation {
          * @param neededKill whether SIGKILL was sent
          * @param survived   whether members were left 1 s after SIGKILL (given up on)
          * @param escapees   members found outside the group by their marker
+         * @param nanos      from the first signal to gone
          */
-        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees);
+        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees, long nanos);
     }
 
     static final long MAX_POLL_MS = 20;
     private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static final class Pending {
+        final long since = System.nanoTime();
         long deadline; // SIGKILL at this time, or, once killed, give up at this time
         boolean killed;
         boolean escapeesDue = true; // look for escapees in the next round
@@ -127,7 +129,7 @@ final class Escalation {
             lock.unlock();
         }
         for (ProcessGroup g : todo) {
-            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0);
+            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0, 0);
         }
     }
 
@@ -268,7 +270,8 @@ final class Escalation {
             // Report outside the lock; remove only afterwards, so awaitIdle() sees the reports done.
             for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) {
                 Pending p = round.get(e.getKey());
-                outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen);
+                outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen,
+                        System.nanoTime() - p.since);
             }
             lock.lock();
             try {

@@ -29,12 +29,14 @@ public final class ProcessHygiene {
     private Registry registry;
     private volatile boolean initialized;
     private volatile boolean shuttingDown;
+    private volatile boolean attached;
     private Helper helper;
     private Escalation escalation;
     private String markerPrefix;
     private final AtomicLong markers = new AtomicLong();
     private Watchdog watchdog;
     private boolean watchdogTried;
+    final Statistics statistics = new Statistics();
 
     public ProcessHygiene(Config config, Path agentDir) {
         this.config = config;
@@ -57,6 +59,7 @@ public final class ProcessHygiene {
             Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             initialized = true;
+            Monitoring.registerInBackground(this, attached ? 0 : Monitoring.DELAY_MS);
         }
     }
 
@@ -68,7 +71,9 @@ public final class ProcessHygiene {
     public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                          boolean redirectErrorStream, Starter jdk) throws IOException {
         initialize();
+        statistics.started.increment();
         if (kept(cmd, env)) {
+            statistics.kept.increment();
             Log.debug("leaving " + show(cmd) + " alone: it is to be kept");
             boolean outer = Untracked.enter();
             try {
@@ -80,20 +85,20 @@ public final class ProcessHygiene {
         Helper h = helper;
         String program = null;
         String why = null;
-        if (h == null) why = "no helper";
-        else if (Terminal.shared(redirects, redirectErrorStream)) why = "it shares the JVM's terminal";
+        if (h == null) why = "no-helper";
+        else if (Terminal.shared(redirects, redirectErrorStream)) why = "terminal";
         else {
             program = ProgramPath.resolve(cmd[0], dir, System.getenv("PATH"), env != null);
-            if (program == null) why = "the JDK cannot start it";
+            if (program == null) why = "jdk-cannot-start";
             else if (program.equals("setsid") || program.endsWith("/setsid")) {
                 // setsid(1) forks when its caller leads a group (the pid the JVM holds would exit at
                 // once), and setsid(2) fails for a group leader: leave it as the JDK starts it.
-                why = "it starts a session of its own";
+                why = "setsid";
             }
         }
         if (why != null) {
             Log.debug("starting " + show(cmd) + " without a group of its own: " + why);
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, why);
         }
 
         Process p;
@@ -106,7 +111,7 @@ public final class ProcessHygiene {
             // The helper itself could not be started (the JDK failed before running the program):
             // the plain start gives the application exactly the JDK's outcome.
             Log.debug("the helper did not start (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
         } finally {
             Untracked.exit(outer);
         }
@@ -120,13 +125,16 @@ public final class ProcessHygiene {
                 // have thrown. Let it start the command itself, for its own exception.
                 discard(p);
                 Log.debug("the helper could not exec " + show(cmd) + "; starting it plainly");
-                return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk);
+                return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
             }
             ProcStat stat = ProcStat.read(pid);
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
             boolean isolated = stat == null || stat.pgrp == pid;
             long startTime = first != null ? first.startTime : stat != null ? stat.startTime : 0;
+            if (isolated) statistics.isolated.increment();
+            else statistics.notIsolated("setpgid-failed");
             track(new ProcessGroup(pid, startTime, isolated, show(cmd), marker, origin()), p);
+            FlightEvents.isolation(pid, show(cmd), isolated, isolated ? "" : "setpgid-failed");
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -156,7 +164,7 @@ public final class ProcessHygiene {
     }
 
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
-                               boolean redirectErrorStream, Starter jdk) throws IOException {
+                               boolean redirectErrorStream, Starter jdk, String why) throws IOException {
         Process p;
         boolean outer = Untracked.enter();
         try {
@@ -166,7 +174,9 @@ public final class ProcessHygiene {
         }
         try {
             ProcStat stat = ProcStat.read(p.pid());
+            statistics.notIsolated(why);
             track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd), null, origin()), p);
+            FlightEvents.isolation(p.pid(), show(cmd), false, why);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -267,8 +277,9 @@ public final class ProcessHygiene {
         }
 
         @Override
-        public void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees) {
-            ProcessHygiene.this.gone(g, signalled, neededKill, survived, escapees);
+        public void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees,
+                         long nanos) {
+            ProcessHygiene.this.gone(g, signalled, neededKill, survived, escapees, nanos);
         }
 
         @Override
@@ -297,8 +308,14 @@ public final class ProcessHygiene {
         if (g.ending == null) g.ending = why;
     }
 
-    private void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees) {
+    private void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees,
+                      long nanos) {
         if (!registry.remove(g)) return; // reported already (the Cleaner and shutdown may race)
+        if (signalled) {
+            (neededKill ? statistics.terminatedBySigkill : statistics.terminatedBySigterm).increment();
+            statistics.escapeesCaught.add(escapees);
+            FlightEvents.termination(g, g.ending, neededKill, survived, escapees, nanos);
+        }
         Watchdog w;
         synchronized (this) {
             w = g.isolated ? watchdog : null;
@@ -337,6 +354,55 @@ public final class ProcessHygiene {
             if (w != null) w.close();
             if (helper != null) helper.delete();
         }
+    }
+
+    /**
+     * After a dynamic attach: starts at once (helper, shutdown hook, MBean) and adopts the JVM's
+     * children that are already running. Returns how many were adopted.
+     */
+    public int attached() {
+        attached = true;
+        initialize();
+        int n = 0;
+        for (ProcessHandle child : ProcessHandle.current().children().toArray(ProcessHandle[]::new)) {
+            if (watchdog != null && child.pid() == watchdog.pid()) continue;
+            long before = statistics.adopted.sum();
+            adopt(child);
+            if (statistics.adopted.sum() > before) n++;
+        }
+        return n;
+    }
+
+    /**
+     * Takes charge of a child that was running before the agent arrived (attach): it cannot be
+     * moved into a group of its own any more, so it is tracked as its tree of descendants (or as
+     * its group, if it already leads one), and terminated with them at shutdown and on destroy().
+     */
+    public void adopt(ProcessHandle child) {
+        initialize();
+        ProcStat s = ProcStat.read(child.pid());
+        if (s == null || !s.alive() || registry.get(child.pid()) != null) return;
+        String command = child.info().commandLine().orElse("pid " + child.pid());
+        boolean leads = s.pgrp == s.pid && s.session != ProcStat.self().session;
+        track(new ProcessGroup(s.pid, s.startTime, leads, command, null, null), null);
+        statistics.adopted.increment();
+        Log.debug("adopted " + (leads ? "group " : "tree ") + s.pid + " (" + command + ")");
+    }
+
+    /** Gives every live group the escalation now, as at shutdown but leaving the JVM running. */
+    public int terminateAll() {
+        Registry r = initialized ? registry : null;
+        if (r == null) return 0;
+        List<ProcessGroup> groups = r.snapshot();
+        for (ProcessGroup g : groups) end(g, "terminate-all");
+        escalation.terminate(groups, false);
+        return groups.size();
+    }
+
+    /** The live groups, for the MBean. */
+    List<ProcessGroup> groups() {
+        Registry r = initialized ? registry : null;
+        return r == null ? List.of() : r.snapshot();
     }
 
     /** Live groups the agent tracks now. */

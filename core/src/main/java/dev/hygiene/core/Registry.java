@@ -25,9 +25,10 @@ final class Registry {
         this.onDropped = onDropped;
     }
 
+    /** Registers GROUP; with its PROCESS (null for an adopted child), also for when it is dropped. */
     void add(ProcessGroup group, Process process) {
         live.put(group.pid, group);
-        cleaner().register(process, new Dropped(group, onDropped));
+        if (process != null) cleaner().register(process, new Dropped(group, onDropped));
     }
 
     /** The live group led by PID, or null. */

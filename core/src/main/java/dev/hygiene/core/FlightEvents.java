@@ -1,0 +1,91 @@
+package dev.hygiene.core;
+
+import jdk.jfr.Category;
+import jdk.jfr.Description;
+import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.Timespan;
+
+/**
+ * JFR events, next to the JDK's own {@code jdk.ProcessStart} in a recording:
+ * {@code dev.hygiene.Isolation} for each child the agent starts, {@code dev.hygiene.GroupTermination}
+ * for each group it terminates. Nothing is loaded or emitted while the JVM has no flight recorder.
+ */
+final class FlightEvents {
+
+    private FlightEvents() {}
+
+    /** True if a flight recorder exists in this JVM (checked without creating one). */
+    static boolean active() {
+        try {
+            return FlightRecorder.isInitialized();
+        } catch (Throwable t) { // jdk.jfr not in this runtime
+            return false;
+        }
+    }
+
+    static void isolation(long pid, String command, boolean isolated, String reason) {
+        if (!active()) return;
+        Isolation e = new Isolation();
+        if (!e.isEnabled()) return;
+        e.pid = pid;
+        e.command = command;
+        e.isolated = isolated;
+        e.reason = reason;
+        e.commit();
+    }
+
+    static void termination(ProcessGroup g, String reason, boolean killed, boolean survived, int escapees,
+                            long durationNanos) {
+        if (!active()) return;
+        GroupTermination e = new GroupTermination();
+        if (!e.isEnabled()) return;
+        e.pid = g.pid;
+        e.command = g.command;
+        e.reason = reason == null ? "" : reason;
+        e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIGTERM";
+        e.escapees = escapees;
+        e.duration = durationNanos;
+        e.startedAt = g.origin == null ? "" : g.origin;
+        e.commit();
+    }
+
+    @Name("dev.hygiene.Isolation")
+    @Label("Process Isolation")
+    @Category({"process-hygiene"})
+    @Description("A child started by the application, and whether it leads a process group of its own")
+    static final class Isolation extends Event {
+        @Label("Process Id")
+        long pid;
+        @Label("Command")
+        String command;
+        @Label("Isolated")
+        boolean isolated;
+        @Label("Why Not Isolated")
+        String reason;
+    }
+
+    @Name("dev.hygiene.GroupTermination")
+    @Label("Process Group Termination")
+    @Category({"process-hygiene"})
+    @Description("A process group terminated by the agent: SIGTERM, and SIGKILL after the grace period if needed")
+    static final class GroupTermination extends Event {
+        @Label("Group Id")
+        long pid;
+        @Label("Command")
+        String command;
+        @Label("Reason")
+        String reason;
+        @Label("Outcome")
+        String outcome;
+        @Label("Escaped Members")
+        int escapees;
+        @Label("Duration")
+        @Timespan
+        long duration;
+        @Label("Started At")
+        String startedAt;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.hygiene.core;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent seen from JMX, as {@code dev.hygiene:type=ProcessHygiene} on the platform MBean server
+ * (jconsole, VisualVM, any JMX client; {@code java -jar process-hygiene-agent.jar status PID}).
+ * Registered in the background after the first process start.
+ */
+public interface ProcessHygieneMXBean {
+
+    /** Groups (and trees) the agent tracks now. */
+    int getLiveGroups();
+
+    /** Every child the application started, isolated or not. */
+    long getProcessesStarted();
+
+    long getProcessesIsolated();
+
+    /** Started without a group of their own (tracked as trees), all reasons together. */
+    long getProcessesNotIsolated();
+
+    /** Reason (terminal, setsid, no-helper, jdk-cannot-start, helper-failed) to count. */
+    Map<String, Long> getNotIsolatedReasons();
+
+    /** Left alone entirely (keep, HYGIENE_KEEP=1). */
+    long getProcessesKept();
+
+    /** Children that were running before the agent was attached, and are now tracked. */
+    long getProcessesAdopted();
+
+    /** Groups the agent terminated that were gone within the grace period. */
+    long getGroupsTerminatedBySigterm();
+
+    /** Groups the agent terminated that needed SIGKILL. */
+    long getGroupsTerminatedBySigkill();
+
+    /** Members found outside their group (setsid, daemons) by their marker, and terminated. */
+    long getEscapeesCaught();
+
+    /** The live groups: pid, command, age, isolated, the application frame that started each. */
+    List<GroupInfo> getGroups();
+
+    /** Gives every live group the escalation now (as at shutdown); returns how many. */
+    int terminateAll();
+
+    /** One live group, as the MBean shows it. */
+    final class GroupInfo {
+        private final long pid;
+        private final String command;
+        private final long ageMillis;
+        private final boolean isolated;
+        private final String startedAt;
+
+        public GroupInfo(long pid, String command, long ageMillis, boolean isolated, String startedAt) {
+            this.pid = pid;
+            this.command = command;
+            this.ageMillis = ageMillis;
+            this.isolated = isolated;
+            this.startedAt = startedAt;
+        }
+
+        public long getPid() { return pid; }
+
+        public String getCommand() { return command; }
+
+        public long getAgeMillis() { return ageMillis; }
+
+        public boolean isIsolated() { return isolated; }
+
+        public String getStartedAt() { return startedAt; }
+    }
+}
