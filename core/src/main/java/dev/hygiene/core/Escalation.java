@@ -270,8 +270,13 @@ final class Escalation {
             // Report outside the lock; remove only afterwards, so awaitIdle() sees the reports done.
             for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) {
                 Pending p = round.get(e.getKey());
-                outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen,
-                        System.nanoTime() - p.since);
+                try {
+                    outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen,
+                            System.nanoTime() - p.since);
+                } catch (RuntimeException | LinkageError t) {
+                    // Reporting must never stop the watcher: other groups still need it.
+                    Log.warn("reporting " + e.getKey() + " failed: " + t);
+                }
             }
             lock.lock();
             try {

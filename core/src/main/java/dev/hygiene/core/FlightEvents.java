@@ -47,7 +47,7 @@ final class FlightEvents {
         e.reason = reason == null ? "" : reason;
         e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIGTERM";
         e.escapees = escapees;
-        e.duration = durationNanos;
+        e.took = durationNanos;
         e.startedAt = g.origin == null ? "" : g.origin;
         e.commit();
     }
@@ -82,9 +82,9 @@ final class FlightEvents {
         String outcome;
         @Label("Escaped Members")
         int escapees;
-        @Label("Duration")
+        @Label("Took")
         @Timespan
-        long duration;
+        long took;
         @Label("Started At")
         String startedAt;
     }

@@ -1,5 +1,7 @@
 package dev.hygiene.core;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * A child the agent started and is responsible for: the child leads its own process group
  * ({@code isolated}, pgid == pid, see setpgid(2)), or, where that was not possible or not wanted
@@ -32,8 +34,9 @@ public final class ProcessGroup {
     public final String marker;
     /** The application frame that started it ("com.example.Launcher.run(Launcher.java:42)"), or null. */
     public final String origin;
-    /** Why the agent terminates it, once it does: shutdown, dropped, destroy. */
+    /** Why the agent terminates it, once it does: shutdown, dropped, destroy, terminate-all. */
     volatile String ending;
+    private final AtomicBoolean gone = new AtomicBoolean();
 
     public ProcessGroup(long pid, long startTime, boolean isolated, String command, String marker, String origin) {
         this.pid = pid;
@@ -43,6 +46,11 @@ public final class ProcessGroup {
         this.startedNanos = System.nanoTime();
         this.marker = marker;
         this.origin = origin;
+    }
+
+    /** Marks the group gone; true only the first time (the Cleaner and shutdown may race). */
+    boolean markGone() {
+        return gone.compareAndSet(false, true);
     }
 
     /** True if STAT is this group's leader (same pid and start time), alive or zombie. */

@@ -310,7 +310,7 @@ public final class ProcessHygiene {
 
     private void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees,
                       long nanos) {
-        if (!registry.remove(g)) return; // reported already (the Cleaner and shutdown may race)
+        if (!g.markGone()) return; // reported already (the Cleaner and shutdown may race)
         if (signalled) {
             (neededKill ? statistics.terminatedBySigkill : statistics.terminatedBySigterm).increment();
             statistics.escapeesCaught.add(escapees);
@@ -328,6 +328,8 @@ public final class ProcessHygiene {
         }
         if (survived) Log.warn(g + " still has members 1 s after SIGKILL");
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
+        // Last: whoever waits for the registry to empty sees the records and counters complete.
+        registry.remove(g);
     }
 
     /** At JVM shutdown: every live group gets the escalation, in parallel; bounded by grace + 1 s. */
