@@ -34,8 +34,10 @@ public final class Demo {
         System.out.println();
         List<Long> leftovers = new ArrayList<>();
         int orphansWith = 0;
-        for (String how : new String[] {"destroy", "exit"}) {
-            String what = how.equals("destroy") ? "launcher calls cli.destroy() and exits" : "launcher exits, CLI still running";
+        for (String how : new String[] {"destroy", "exit", "hang"}) {
+            String what = how.equals("destroy") ? "launcher calls cli.destroy() and exits"
+                    : how.equals("exit") ? "launcher exits, CLI still running"
+                    : "launcher is killed with kill -9 (no shutdown hook runs), CLI still running";
             System.out.println("== " + what);
             List<Long> without = run(null, how);
             leftovers.addAll(without);
@@ -65,6 +67,10 @@ public final class Demo {
             for (String line; (line = r.readLine()) != null; ) {
                 int sp = line.indexOf(' ');
                 if (sp > 0) said.put(line.substring(0, sp), line.substring(sp + 1));
+                if (line.equals("ready") && how.equals("hang")) {
+                    launcher.toHandle().destroyForcibly(); // SIGKILL, without closing our end of its pipes
+                    break;
+                }
             }
         }
         launcher.waitFor();
@@ -72,10 +78,10 @@ public final class Demo {
         if (said.containsKey("cli")) started.add(Long.parseLong(said.get("cli")));
         for (String w : said.getOrDefault("workers", "").split(",")) if (!w.isBlank()) started.add(Long.parseLong(w.trim()));
 
-        // With the agent, the launcher's JVM terminates what is left before it exits; give the
-        // processes a moment to be reaped, then look.
+        // With the agent, the launcher's JVM terminates what is left before it exits (or, killed,
+        // its watchdog does, at once); give the processes a moment to go, then look.
         List<Long> alive = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(agent == null ? 500 : 3000);
         do {
             alive.clear();
             for (long pid : started) if (aliveInProc(pid)) alive.add(pid);

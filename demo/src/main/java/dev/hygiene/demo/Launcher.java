@@ -8,7 +8,9 @@ import java.util.stream.Collectors;
  * its own, and ends the session the usual way. It knows nothing of process groups.
  * <ul>
  *   <li>{@code destroy}: it kills the CLI with {@link Process#destroy()} and waits for it;</li>
- *   <li>{@code exit}: it just exits while the CLI still runs.</li>
+ *   <li>{@code exit}: it just exits while the CLI still runs;</li>
+ *   <li>{@code hang}: it waits until it is killed (the demo kills it with SIGKILL: no shutdown
+ *       hook runs).</li>
  * </ul>
  * It prints what it started (stdout, one {@code key value} line each) for the demo to check.
  */
@@ -29,6 +31,8 @@ public final class Launcher {
             cli.destroy();
             System.out.println("cli-exit " + cli.waitFor());
         }
+        System.out.println("ready");
         System.out.flush();
+        if (how.equals("hang")) Thread.sleep(Long.MAX_VALUE);
     }
 }
