@@ -1,5 +1,7 @@
 package dev.hygiene.it;
 
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +23,10 @@ import java.util.stream.Collectors;
  * which does not fork here, so the pid is the JVM's, or the launcher's for {@link Launch#TERMINAL}).
  *
  * <p>Its stdout and stderr are read while it runs. Lines of the apps' protocol are recorded for the
- * cleanup as they arrive: {@code JVM <pid> <pgrp> <sid>} (the JVM's session and group),
- * {@code GROUP <pgid>} (a child's group) and {@code SIBLING <pid>}.
+ * cleanup as they arrive: {@code JVM <pid> <pgrp> <sid>} (the JVM's session and group, and the JVM
+ * itself, whose group markers its children's escaped descendants carry), {@code GROUP <pgid>} (a
+ * child's group; at the first one the agent's watchdog, which has a session of its own, is looked
+ * for and recorded too) and {@code SIBLING <pid>}.
  */
 public final class AppJvm {
 
@@ -52,15 +56,17 @@ public final class AppJvm {
     private final Lines stderr;
     private final ProcessCleanup cleanup;
     private final OutputStream stdin;
+    private volatile long jvmPid;
+    private boolean watchdogLookedFor;
 
-    private AppJvm(String label, List<String> command, Process process, ProcessCleanup cleanup) {
+    private AppJvm(String label, List<String> command, Process process, Lines stderr, ProcessCleanup cleanup) {
         this.label = label;
         this.command = command;
         this.process = process;
         this.cleanup = cleanup;
         this.stdin = process.getOutputStream();
         this.stdout = new Lines("stdout", process.getInputStream(), this::record);
-        this.stderr = new Lines("stderr", process.getErrorStream(), line -> {});
+        this.stderr = stderr;
     }
 
     public static Builder builder(Jdks.Jdk jdk, Class<?> main, ProcessCleanup cleanup) {
@@ -181,19 +187,62 @@ public final class AppJvm {
             env.forEach((k, v) -> {
                 if (v == null) e.remove(k); else e.put(k, v);
             });
+            // stderr through a FIFO of our own, not the JDK's pipe: the JDK closes its end of a
+            // Process's pipes once the process exited, and what the watchdog (which holds the JVM's
+            // stderr) writes after the JVM died would be lost.
+            Path fifo = newFifo();
+            Lines stderr = new Lines("stderr", () -> new FileInputStream(fifo.toFile()), line -> {}, () -> deleteFifo(fifo));
+            pb.redirectError(ProcessBuilder.Redirect.to(fifo.toFile()));
             Process p;
             try {
                 p = pb.start();
             } catch (IOException ex) {
+                // Unblock the reader, which waits for a writer to open the FIFO.
+                try (FileOutputStream unblock = new FileOutputStream(fifo.toFile())) {
+                    unblock.flush();
+                } catch (IOException ignored) {
+                    // the reader stays blocked; a daemon thread
+                }
                 throw new IllegalStateException("cannot start " + cmd, ex);
             }
             // setsid(1) did not fork (our child leads no group): the pid is the new session's id.
             cleanup.recordSession(p.pid());
             cleanup.recordPid(p.pid());
+            if (launch != Launch.TERMINAL) cleanup.recordJvm(p.pid()); // setsid and sh exec java: same pid
             String label = jdk + " " + main.getSimpleName() + " " + String.join(" ", args)
                     + (jvmOptions.isEmpty() ? "" : " " + String.join(" ", jvmOptions))
                     + (agentOnCommandLine ? " -javaagent" + (agentArgs.isEmpty() ? "" : "=" + agentArgs) : "");
-            return new AppJvm(label, cmd, p, cleanup);
+            AppJvm app = new AppJvm(label, cmd, p, stderr, cleanup);
+            if (launch != Launch.TERMINAL) app.jvmPid = p.pid();
+            return app;
+        }
+    }
+
+    /** A new FIFO (mkfifo(1)) in a new private temporary directory. */
+    private static Path newFifo() {
+        try {
+            Path dir = Files.createTempDirectory("app-jvm-stderr");
+            Path fifo = dir.resolve("stderr");
+            Process mkfifo = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).redirectErrorStream(true).start();
+            String out = new String(mkfifo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!mkfifo.waitFor(10, TimeUnit.SECONDS) || mkfifo.exitValue() != 0) {
+                throw new IllegalStateException("mkfifo " + fifo + " failed: " + out);
+            }
+            return fifo;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot make a FIFO for the app's stderr: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void deleteFifo(Path fifo) {
+        try {
+            Files.deleteIfExists(fifo);
+            Files.deleteIfExists(fifo.getParent());
+        } catch (IOException ignored) {
+            // a leftover in the temporary directory
         }
     }
 
@@ -203,14 +252,56 @@ public final class AppJvm {
             if (f[0].equals("JVM") && f.length >= 4) {
                 cleanup.recordSession(Long.parseLong(f[3]));
                 cleanup.recordGroup(Long.parseLong(f[2]));
+                jvmPid = Long.parseLong(f[1]);
+                cleanup.recordJvm(jvmPid);
             } else if (f[0].equals("GROUP") && f.length >= 2) {
                 cleanup.recordGroup(Long.parseLong(f[1]));
+                // The watchdog starts with the first isolated child, before start() returns.
+                if (!watchdogLookedFor) {
+                    watchdogLookedFor = true;
+                    findWatchdog();
+                }
             } else if (f[0].equals("SIBLING") && f.length >= 2) {
                 cleanup.recordPid(Long.parseLong(f[1]));
             }
         } catch (RuntimeException e) {
             System.err.println("cannot record for cleanup: " + line + ": " + e);
         }
+    }
+
+    /**
+     * The agent's watchdog: the child of the JVM running {@code hygiene-helper watch ...}, recorded
+     * for the cleanup (it has a session of its own, and outlives a JVM killed with SIGKILL); waits
+     * up to 10 s for it. Call it while the JVM is alive.
+     */
+    public Proc.Stat awaitWatchdog() {
+        Proc.Stat[] found = {null};
+        Poll.assertWithin(Duration.ofSeconds(10), () -> (found[0] = findWatchdog()) != null,
+                () -> "no watchdog among the children of JVM " + jvmPid + ": " + childrenDescribed() + describe());
+        return found[0];
+    }
+
+    /** The watchdog among the JVM's live children (recorded for the cleanup), or null. */
+    private Proc.Stat findWatchdog() {
+        long jvm = jvmPid;
+        if (jvm == 0) return null;
+        for (Proc.Stat s : Proc.liveChildren(jvm)) {
+            if (isWatchdog(s.pid)) {
+                cleanup.recordPid(s.pid);
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** True if PID runs the agent's helper in watch mode ({@code .../hygiene-helper watch ...}). */
+    public static boolean isWatchdog(long pid) {
+        String cmdline = Proc.cmdline(pid);
+        return cmdline != null && cmdline.contains("hygiene-helper|watch|");
+    }
+
+    private String childrenDescribed() {
+        return Proc.liveChildren(jvmPid).stream().map(s -> s + " " + Proc.cmdline(s.pid)).collect(Collectors.toList()).toString();
     }
 
     /** The pid of the launched process: the JVM's, except for {@link Launch#TERMINAL} (script's). */
@@ -286,12 +377,33 @@ public final class AppJvm {
     public void signal(String name) {
         long pid = process.pid();
         if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        kill(name, Long.toString(pid));
+    }
+
+    /**
+     * Sends signal NAME to the JVM's whole process group ({@code kill -s NAME -- -PGID}); the JVM
+     * must lead that group ({@link Launch#DIRECT}), which was recorded from its {@code JVM} line
+     * and is neither 1 nor the test JVM's.
+     */
+    public void signalGroup(String name) {
+        long[] jvm = jvm();
+        Proc.Stat self = Proc.self();
+        if (jvm[1] != process.pid() || jvm[1] <= 1 || jvm[1] == self.pgrp) {
+            throw new AssertionError("refusing to signal group " + jvm[1] + ": not the app JVM's own group (JVM "
+                    + process.pid() + ", test JVM " + self + ")");
+        }
+        if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        kill(name, "--", "-" + jvm[1]);
+    }
+
+    private static void kill(String name, String... target) {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-s", name));
+        cmd.addAll(Arrays.asList(target));
         try {
-            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid))
-                    .redirectErrorStream(true).start();
+            Process kill = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new AssertionError("kill -s " + name + " " + pid + " failed: " + out);
+                throw new AssertionError(String.join(" ", cmd) + " failed: " + out);
             }
         } catch (IOException e) {
             throw new AssertionError("cannot run kill: " + e, e);

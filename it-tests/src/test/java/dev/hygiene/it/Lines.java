@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -20,8 +21,27 @@ public final class Lines {
     private boolean eof;
 
     Lines(String name, InputStream in, Consumer<String> onLine) {
+        this(name, () -> in, onLine, () -> {});
+    }
+
+    /**
+     * Reads the stream OPEN gives (called in the reading thread, where it may block, as opening a
+     * FIFO does until its writer opens it), then runs AT_END.
+     */
+    Lines(String name, Callable<InputStream> open, Consumer<String> onLine, Runnable atEnd) {
         this.name = name;
-        this.reader = new Thread(() -> read(in, onLine), "read " + name);
+        this.reader = new Thread(() -> {
+            try {
+                read(open.call(), onLine);
+            } catch (Exception e) {
+                synchronized (this) {
+                    eof = true;
+                    notifyAll();
+                }
+            } finally {
+                atEnd.run();
+            }
+        }, "read " + name);
         reader.setDaemon(true);
         reader.start();
     }

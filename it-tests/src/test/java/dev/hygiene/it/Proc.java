@@ -6,12 +6,14 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * Reads the truth about processes from {@code /proc}: one line of {@code /proc/PID/stat} (fields
- * counted after the last {@code ')'}, see proc(5)) and {@code /proc/PID/cmdline}.
+ * counted after the last {@code ')'}, see proc(5)), {@code /proc/PID/cmdline}, the agent's group
+ * marker in {@code /proc/PID/environ} and the resident size in {@code /proc/PID/status}.
  *
  * <p>Used by the tests and by the apps (plain JDK only: the apps run without JUnit).
  */
@@ -111,6 +113,49 @@ public final class Proc {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /** The live (non-zombie) processes whose parent is PID. */
+    public static List<Stat> liveChildren(long pid) {
+        return all().stream().filter(s -> s.ppid == pid && s.alive()).collect(Collectors.toList());
+    }
+
+    /** The environment variable in which the agent marks its children's descendants. */
+    public static final String MARKER_VAR = "PROCESS_HYGIENE_GROUP";
+
+    /**
+     * The tokens of {@value #MARKER_VAR} in /proc/PID/environ (one per agent JVM the process
+     * descends from, {@code <jvm pid>.<jvm start time>.<n>}); empty if it has none, or if the
+     * environment cannot be read (gone, a zombie, another user).
+     */
+    public static List<String> markers(long pid) {
+        byte[] env;
+        try {
+            env = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("environ"));
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+        String prefix = MARKER_VAR + "=";
+        for (String entry : new String(env, StandardCharsets.ISO_8859_1).split("\0")) {
+            if (entry.startsWith(prefix)) {
+                return Arrays.stream(entry.substring(prefix.length()).split(" "))
+                        .filter(t -> !t.isEmpty()).collect(Collectors.toList());
+            }
+        }
+        return List.of();
+    }
+
+    /** VmRSS of /proc/PID/status in kB; -1 if the process is gone or has none (a zombie). */
+    public static long residentKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"),
+                    StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).trim().split(" +")[0]);
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
     }
 
     static Stat parse(long pid, byte[] bytes) {

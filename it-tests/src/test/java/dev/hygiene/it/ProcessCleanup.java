@@ -12,7 +12,13 @@ import java.util.Set;
 /**
  * Kills, after each test, every process the test may have left behind, and nothing else: the
  * processes whose session or process group is one the test recorded from a process it started,
- * the pids it recorded (only while their start time is the recorded one), and their descendants.
+ * the pids it recorded (only while their start time is the recorded one), the processes that
+ * carry the agent's group marker of a recorded app JVM, and the descendants of all those.
+ *
+ * <p>What leaves the app JVM's session is found by the last three: the agent's watchdog (which
+ * calls setsid; a test records its pid while the JVM lives), and the descendants that escaped
+ * their group with setsid or a double fork, which keep {@code PROCESS_HYGIENE_GROUP=<jvm pid>.
+ * <jvm start time>.<n>} in their environment (readable in /proc/PID/environ for our own user).
  *
  * <p>Safety (the machine is shared; the shell that runs the build has a group of its own): a
  * session or group number of 1 or less, the test JVM's own pid, group or session is refused when
@@ -26,6 +32,7 @@ public final class ProcessCleanup {
     private final Set<Long> sessions = new LinkedHashSet<>();
     private final Set<Long> groups = new LinkedHashSet<>();
     private final Map<Long, Long> pids = new HashMap<>(); // pid -> start time
+    private final Set<String> jvmMarkers = new LinkedHashSet<>(); // "<jvm pid>.<jvm start time>."
 
     /** Records SID, the session of a process this test started. */
     public synchronized void recordSession(long sid) {
@@ -42,6 +49,16 @@ public final class ProcessCleanup {
         checked("pid", pid);
         Proc.Stat s = Proc.stat(pid);
         if (s != null) pids.put(pid, s.startTime);
+    }
+
+    /**
+     * Records PID as an app JVM (nothing if it is already gone): every process whose group marker
+     * names this JVM ({@code <pid>.<start time>.<n>}) is killed, wherever it went.
+     */
+    public synchronized void recordJvm(long pid) {
+        checked("jvm", pid);
+        Proc.Stat s = Proc.stat(pid);
+        if (s != null) jvmMarkers.add(pid + "." + s.startTime + ".");
     }
 
     private static long checked(String what, long id) {
@@ -79,7 +96,8 @@ public final class ProcessCleanup {
         Set<Long> chosen = new HashSet<>();
         for (Proc.Stat s : all) {
             Long start = pids.get(s.pid);
-            if (sessions.contains(s.session) || groups.contains(s.pgrp) || (start != null && start == s.startTime)) {
+            if (sessions.contains(s.session) || groups.contains(s.pgrp) || (start != null && start == s.startTime)
+                    || (s.alive() && markedByRecordedJvm(s.pid))) {
                 chosen.add(s.pid);
             }
         }
@@ -99,6 +117,14 @@ public final class ProcessCleanup {
             if (chosen.contains(s.pid) && s.alive() && safe(s)) out.add(s);
         }
         return out;
+    }
+
+    private boolean markedByRecordedJvm(long pid) {
+        if (jvmMarkers.isEmpty()) return false;
+        for (String token : Proc.markers(pid)) {
+            for (String prefix : jvmMarkers) if (token.startsWith(prefix)) return true;
+        }
+        return false;
     }
 
     private static boolean safe(Proc.Stat s) {

@@ -21,8 +21,13 @@ public final class Tree {
     }
 
     public static Tree parse(String line) {
+        return parse("MEMBERS", line);
+    }
+
+    /** The same from a line that starts with WORD instead of MEMBERS ({@code KEPT_MEMBERS ...}). */
+    public static Tree parse(String word, String line) {
         String[] f = line.trim().split(" +");
-        if (!f[0].equals("MEMBERS") || f.length < 3) throw new IllegalArgumentException("not a MEMBERS line: " + line);
+        if (!f[0].equals(word) || f.length < 3) throw new IllegalArgumentException("not a " + word + " line: " + line);
         List<long[]> members = new ArrayList<>();
         for (int i = 2; i < f.length; i++) {
             String[] ps = f[i].split(":");

@@ -1,5 +1,7 @@
 package dev.hygiene.it.apps;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -8,10 +10,13 @@ import java.util.List;
  * ({@code GROUP}, {@code MEMBERS}), then ends the JVM in one of the ways a JVM ends.
  *
  * <p>Args: {@code ENDING KIND}: ENDING is {@code return} (main returns), {@code exit3}
- * (System.exit(3)), {@code throw} (uncaught exception) or {@code wait} (prints {@code READY} and
- * waits forever, for a signal from the test); KIND is {@code tree}, {@code ignore-term} (the
- * trees ignore SIGTERM) or {@code leader-exits} (each child exits at once, leaving its two
- * children behind in its group, while the app still holds its Process). Prints {@code EXITING} just before it ends.
+ * (System.exit(3)), {@code throw} (uncaught exception), {@code wait} (prints {@code READY} and
+ * waits forever, for a signal from the test) or {@code halt} (prints {@code READY}, waits for a
+ * line on stdin, then {@code Runtime.getRuntime().halt(0)}: no shutdown hook runs); KIND is
+ * {@code tree}, {@code ignore-term} (the trees ignore SIGTERM), {@code mixed} (the first tree
+ * goes on SIGTERM, the second ignores it) or {@code leader-exits} (each child exits at once,
+ * leaving its two children behind in its group, while the app still holds its Process). Prints
+ * {@code EXITING} just before it ends.
  */
 public final class ShutdownApp {
 
@@ -29,6 +34,10 @@ public final class ShutdownApp {
                     break;
                 case "ignore-term":
                     TREES.add(Trees.start(Trees.TREE_IGNORING_TERM));
+                    Trees.awaitMembers(TREES.get(i).pid(), 3);
+                    break;
+                case "mixed":
+                    TREES.add(Trees.start(i == 0 ? Trees.TREE : Trees.TREE_IGNORING_TERM));
                     Trees.awaitMembers(TREES.get(i).pid(), 3);
                     break;
                 case "leader-exits":
@@ -54,6 +63,12 @@ public final class ShutdownApp {
             case "wait":
                 Report.line("READY");
                 Thread.sleep(Long.MAX_VALUE);
+                break;
+            case "halt":
+                Report.line("READY");
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
+                Report.line("EXITING");
+                Runtime.getRuntime().halt(0);
                 break;
             default:
                 throw new IllegalArgumentException(ending);

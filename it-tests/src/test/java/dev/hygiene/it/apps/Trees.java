@@ -17,6 +17,8 @@ final class Trees {
 
     /** A child that leaves two grandchildren behind in its group and exits. */
     static final String LEADER_EXITS = "sleep 300 & sleep 300 & exit 0";
+    /** A child that leaves one grandchild behind in its group and exits. */
+    static final String LEADER_EXITS_ONE = "sleep 300 & exit 0";
     /** A tree with a stopped member: it acts on SIGTERM only once continued. */
     static final String TREE_WITH_STOPPED = "sleep 300 & kill -STOP $!; sleep 300 & wait";
 
@@ -34,11 +36,16 @@ final class Trees {
      * reports them as {@code MEMBERS <leader> <pid>:<starttime>...} and returns them.
      */
     static List<Proc.Stat> awaitMembers(long leader, int count) {
+        return awaitMembers("MEMBERS", leader, count);
+    }
+
+    /** The same, reported as {@code WORD <leader> <pid>:<starttime>...}. */
+    static List<Proc.Stat> awaitMembers(String word, long leader, int count) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
             List<Proc.Stat> tree = descendants(leader);
             if (tree.size() >= count) {
-                Report.line("MEMBERS " + leader + " "
+                Report.line(word + " " + leader + " "
                         + tree.stream().map(s -> s.pid + ":" + s.startTime).collect(Collectors.joining(" ")));
                 return tree;
             }

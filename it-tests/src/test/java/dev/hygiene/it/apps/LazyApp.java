@@ -1,0 +1,37 @@
+package dev.hygiene.it.apps;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs without starting a process until told to: it reads /proc, builds a ProcessBuilder and
+ * looks at its own ProcessHandle, but calls no start(). Prints {@code READY}, then obeys lines on
+ * stdin: {@code start} starts {@code sleep 300} (held), prints {@code GROUP <pid>} and
+ * {@code STARTED}; {@code exit} returns from main.
+ */
+public final class LazyApp {
+
+    /** Held until the end. */
+    static final List<Process> CHILDREN = new ArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        Report.jvm();
+        ProcessBuilder unused = new ProcessBuilder("sleep", "300");
+        Report.line("NOT_STARTED " + unused.command() + " " + ProcessHandle.current().info().command().orElse("?"));
+        Report.line("READY");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.equals("start")) {
+                Process p = new ProcessBuilder("sleep", "300").start();
+                CHILDREN.add(p);
+                Report.line("GROUP " + p.pid());
+                Report.line("STARTED");
+            } else if (line.equals("exit")) {
+                return;
+            }
+        }
+    }
+}
