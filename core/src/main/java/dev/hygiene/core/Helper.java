@@ -49,6 +49,7 @@ public final class Helper {
     static String resourceName() {
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
         if (arch.equals("amd64") || arch.equals("x86_64")) return "/dev/hygiene/core/linux-x86_64/" + FILE_NAME;
+        if (arch.equals("aarch64")) return "/dev/hygiene/core/linux-aarch64/" + FILE_NAME;
         return null;
     }
 

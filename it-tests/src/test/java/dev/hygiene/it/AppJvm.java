@@ -98,6 +98,7 @@ public final class AppJvm {
         private final List<String> jvmOptions = new ArrayList<>();
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final List<String> classPath = new ArrayList<>();
         private Launch launch = Launch.DIRECT;
 
         private Builder(Jdks.Jdk jdk, Class<?> main, ProcessCleanup cleanup) {
@@ -141,6 +142,12 @@ public final class AppJvm {
             return this;
         }
 
+        /** Adds ENTRY (a jar or a directory) to the app's class path, after the apps' classes. */
+        public Builder classPath(String entry) {
+            classPath.add(entry);
+            return this;
+        }
+
         /** The java command line (without the launcher around it). */
         List<String> javaCommand() {
             List<String> cmd = new ArrayList<>();
@@ -153,7 +160,9 @@ public final class AppJvm {
             cmd.add("-XX:+UseSerialGC");
             cmd.addAll(jvmOptions);
             cmd.add("-cp");
-            cmd.add(appClasses());
+            List<String> cp = new ArrayList<>(List.of(appClasses()));
+            cp.addAll(classPath);
+            cmd.add(String.join(java.io.File.pathSeparator, cp));
             cmd.add(main.getName());
             cmd.addAll(args);
             return cmd;
