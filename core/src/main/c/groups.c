@@ -96,16 +96,20 @@ int proc_has_marker(pid_t pid, const char *marker) {
     for (size_t i = 0; i < len && !found; i += strlen(buf + i) + 1) {
         const char *entry = buf + i;
         if (strncmp(entry, MARKER_VAR, var) != 0 || entry[var] != '=') continue;
-        /* A space-separated list: match a whole token. */
+        /* A space-separated list, outermost JVM first: the process belongs to the last one (a
+         * nested JVM terminates its own tree), so only the last token counts. */
+        const char *last = NULL;
+        size_t last_len = 0;
         for (const char *t = entry + var + 1; *t != '\0'; ) {
             size_t tl = strcspn(t, " ");
-            if (tl == mlen && strncmp(t, marker, mlen) == 0) {
-                found = 1;
-                break;
+            if (tl > 0) {
+                last = t;
+                last_len = tl;
             }
             t += tl;
             while (*t == ' ') t++;
         }
+        found = last != NULL && last_len == mlen && strncmp(last, marker, mlen) == 0;
     }
     free(buf);
     return found;

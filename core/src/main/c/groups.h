@@ -24,7 +24,8 @@ int proc_alive(const struct proc *p);
 /* Every process in /proc (read once each); returns the count, sets *out (malloc'd, caller frees). */
 size_t proc_all(struct proc **out);
 
-/* 1 if PID's environment carries MARKER in MARKER_VAR, 0 if not or unreadable (another user). */
+/* 1 if MARKER is the last (innermost) token of MARKER_VAR in PID's environment, 0 if not or
+ * unreadable (another user). */
 int proc_has_marker(pid_t pid, const char *marker);
 
 /* kill(-pgid, sig), refused for pgid <= 1 and for our own group. 0 if sent or the group is gone. */

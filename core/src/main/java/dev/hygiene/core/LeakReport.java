@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Locale;
 
 /**
  * Who leaked it: one record per group that the agent had to terminate because the application
@@ -34,8 +35,10 @@ final class LeakReport {
     void group(ProcessGroup g, String reason, boolean killed, int escapees) {
         long aliveMs = (System.nanoTime() - g.startedNanos) / 1_000_000;
         if (Log.enabled(Log.Level.INFO)) {
+            // One line, whatever the command holds; the same decimal point in every locale.
             Log.info((reason.equals("shutdown") ? "at shutdown" : "dropped Process") + ": terminated group "
-                    + g.pid + " (" + g.command + "), alive " + String.format("%.1f", aliveMs / 1000.0) + " s, "
+                    + g.pid + " (" + oneLine(g.command) + "), alive "
+                    + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, "
                     + (killed ? "SIGKILL after the grace period" : "SIGTERM")
                     + (escapees > 0 ? ", with " + escapees + " escaped members" : "")
                     + (g.origin == null ? "" : "; started at " + g.origin));
@@ -54,12 +57,22 @@ final class LeakReport {
         }
     }
 
+    /** S with line breaks and other control characters as spaces, for a stderr line. */
+    static String oneLine(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? ' ' : c);
+        }
+        return b.toString();
+    }
+
     static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+            else if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             else b.append(c);
         }
         return b.append('"').toString();

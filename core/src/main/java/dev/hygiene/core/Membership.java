@@ -35,13 +35,23 @@ final class Membership {
             add(byGroup, s.pgrp, s);
             add(byParent, s.ppid, s);
             if (markers && s.pid != self) {
-                for (String token : markers(s.pid, buffer)) {
+                String token = innermost(markers(s.pid, buffer));
+                if (token != null) {
                     List<ProcStat> list = byMarker.get(token);
                     if (list == null) byMarker.put(token, list = new ArrayList<>(2));
                     list.add(s);
                 }
             }
         }
+    }
+
+    /**
+     * The last token: the group of the innermost JVM that started the process's ancestors. In a
+     * nested JVM's tree ("OUTER INNER") the process belongs to the inner JVM, which terminates it
+     * itself; the outer JVM must not count it as an escapee of the inner JVM's own group.
+     */
+    static String innermost(List<String> tokens) {
+        return tokens.isEmpty() ? null : tokens.get(tokens.size() - 1);
     }
 
     /**

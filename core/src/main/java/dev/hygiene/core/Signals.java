@@ -84,10 +84,11 @@ final class Signals {
             Process p;
             boolean outer = Untracked.enter();
             try {
-                p = new ProcessBuilder(cmd)
+                ProcessBuilder pb = new ProcessBuilder(cmd)
                         .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-                        .redirectErrorStream(true)
-                        .start();
+                        .redirectErrorStream(true);
+                pb.environment().remove(Membership.MARKER_VAR); // not anyone's member (see Watchdog)
+                p = pb.start();
             } finally {
                 Untracked.exit(outer);
             }

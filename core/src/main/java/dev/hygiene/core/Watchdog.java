@@ -32,10 +32,13 @@ final class Watchdog {
                 Log.enabled(Log.Level.INFO) ? "1" : "0", config.report == null ? "-" : config.report.toString()};
         boolean outer = Untracked.enter();
         try {
-            Process p = new ProcessBuilder(cmd)
+            ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectOutput(Redirect.DISCARD)
-                    .redirectError(Redirect.INHERIT)
-                    .start();
+                    .redirectError(Redirect.INHERIT);
+            // A nested JVM inherits its parent JVM's marker: the watchdog, in a session of its
+            // own, must not look like an escaped member of the parent's group.
+            pb.environment().remove(Membership.MARKER_VAR);
+            Process p = pb.start();
             return new Watchdog(p);
         } catch (IOException e) {
             Log.warn("cannot start the watchdog (" + e.getMessage() + "); groups are not terminated if the JVM is killed");

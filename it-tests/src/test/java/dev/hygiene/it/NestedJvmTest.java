@@ -1,7 +1,6 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.NestedApp;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -168,16 +167,11 @@ class NestedJvmTest extends AppJvmTest {
     }
 
     /**
-     * The same ending: nothing of the inner JVM's is signalled by the outer JVM. Fails on the agent
-     * as it is: the outer JVM's escalation of the inner JVM's group takes every process that
-     * carries the group's marker anywhere in PROCESS_HYGIENE_GROUP for an escaped member, and so
-     * signals the inner JVM's tree (which carries "OUTER INNER") and the inner JVM's watchdog
-     * (which inherited "OUTER" and has a session of its own) one by one: each tree member gets a
-     * second SIGTERM, from the outer JVM, and the inner JVM loses its watchdog while its shutdown
-     * hook still runs ("the watchdog is gone (Stream closed)").
+     * The same ending: nothing of the inner JVM's is signalled by the outer JVM. A process belongs
+     * to the innermost JVM in its PROCESS_HYGIENE_GROUP list ("OUTER INNER": the inner one), and
+     * the inner JVM's watchdog carries no marker, so the outer JVM's escalation of the inner JVM's
+     * group finds no escaped member there.
      */
-    @Disabled("agent bug, issue 4 (nested JVMs): the outer JVM signals the inner JVM's tree and watchdog as escapees of "
-            + "the inner JVM's group (Membership.escapees matches the marker anywhere in the list); enable once fixed")
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theOuterJvmSignalsNothingOfTheInnerJvms(Jdks.Jdk jdk) throws Exception {
