@@ -39,7 +39,8 @@ class EscapeeTest extends AppJvmTest {
         Path report = dir.resolve("leaks.jsonl");
         String arg = ending.startsWith("main") ? "return" : ending.startsWith("destroy") ? "destroy"
                 : ending.startsWith("dropped") ? "drop" : "wait";
-        AppJvm app = app(jdk, EscapeeApp.class).agent("grace=1s,log=info,report=" + report).args(arg).start();
+        AppJvm app = app(jdk, EscapeeApp.class).agent("grace=1s,log=info,report=" + report)
+                .jvmOption("-Djava.io.tmpdir=" + dir).args(arg).start();
         long[] jvm = app.jvm();
         long jvmStart = Proc.stat(jvm[0]).startTime;
         long leader = AppJvm.numbers(app.awaitLine("GROUP "))[0];

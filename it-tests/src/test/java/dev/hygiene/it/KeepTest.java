@@ -1,10 +1,12 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.KeepApp;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.stream.Stream;
 
@@ -33,10 +35,10 @@ class KeepTest extends AppJvmTest {
 
     @ParameterizedTest(name = "{0} keep from {1}, {2}")
     @MethodSource("cases")
-    void aKeptTreeIsNeitherIsolatedNorSignalled(Jdks.Jdk jdk, String source, String ending) {
+    void aKeptTreeIsNeitherIsolatedNorSignalled(Jdks.Jdk jdk, String source, String ending, @TempDir Path tmp) {
         boolean kill = ending.startsWith("SIGKILL");
-        AppJvm.Builder b = app(jdk, KeepApp.class).args(source.startsWith("HYGIENE_KEEP") ? "env" : "pattern",
-                kill ? "wait" : "return");
+        AppJvm.Builder b = app(jdk, KeepApp.class).jvmOption("-Djava.io.tmpdir=" + tmp)
+                .args(source.startsWith("HYGIENE_KEEP") ? "env" : "pattern", kill ? "wait" : "return");
         switch (source) {
             case "agent argument":
                 b.agent("grace=1s,keep=" + PATTERN);

@@ -92,7 +92,8 @@ class LeakReportTest extends AppJvmTest {
     void whenTheJvmDied(Jdks.Jdk jdk, @TempDir Path dir) {
         Path report = dir.resolve("leaks.jsonl");
         long t0 = System.nanoTime();
-        AppJvm app = app(jdk, LeakApp.class).agent("grace=1s,log=info,report=" + report).args("wait").start();
+        AppJvm app = app(jdk, LeakApp.class).agent("grace=1s,log=info,report=" + report)
+                .jvmOption("-Djava.io.tmpdir=" + dir).args("wait").start();
         Map<Long, String> startedAt = startedAt(app, 2);
         Map<Long, Long> ages = ages(app, 2);
         Proc.Stat watchdog = app.awaitWatchdog();

@@ -26,6 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and is killed after it, and the watchdog itself is gone within grace + 1 s too. While it waits
  * its resident size is at most 2 MB. A JVM that starts no process starts no watchdog and extracts
  * no helper.
+ *
+ * <p>A JVM killed without its hooks leaves its extracted helper behind: these tests give each JVM
+ * a temporary directory as java.io.tmpdir, removed after the test.
  */
 class WatchdogTest extends AppJvmTest {
 
@@ -39,9 +42,10 @@ class WatchdogTest extends AppJvmTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("deaths")
-    void everyTreeIsGoneWithinGracePlusOneSecondOfTheJvmsDeath(Jdks.Jdk jdk, String death) {
+    void everyTreeIsGoneWithinGracePlusOneSecondOfTheJvmsDeath(Jdks.Jdk jdk, String death, @TempDir Path tmp) {
         boolean halt = death.startsWith("Runtime");
-        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").args(halt ? "halt" : "wait", "tree").start();
+        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").jvmOption("-Djava.io.tmpdir=" + tmp)
+                .args(halt ? "halt" : "wait", "tree").start();
         long[] jvm = app.jvm();
         List<Tree> trees = ShutdownTest.awaitTrees(app);
         Proc.Stat watchdog = assertWatchdogInItsOwnSession(app, jvm);
@@ -85,8 +89,9 @@ class WatchdogTest extends AppJvmTest {
     /** A tree that ignores SIGTERM: alive half-way through the grace period, gone by grace + 1 s. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
-    void aTreeIgnoringSigtermIsKilledAfterTheGrace(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").args("wait", "ignore-term").start();
+    void aTreeIgnoringSigtermIsKilledAfterTheGrace(Jdks.Jdk jdk, @TempDir Path tmp) {
+        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").jvmOption("-Djava.io.tmpdir=" + tmp)
+                .args("wait", "ignore-term").start();
         long[] jvm = app.jvm();
         List<Tree> trees = ShutdownTest.awaitTrees(app);
         Proc.Stat watchdog = assertWatchdogInItsOwnSession(app, jvm);
@@ -110,8 +115,9 @@ class WatchdogTest extends AppJvmTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
-    void aJvmKilledDuringItsShutdownHookLeavesNothingEither(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").args("wait", "mixed").start();
+    void aJvmKilledDuringItsShutdownHookLeavesNothingEither(Jdks.Jdk jdk, @TempDir Path tmp) {
+        AppJvm app = app(jdk, ShutdownApp.class).agent("grace=1s").jvmOption("-Djava.io.tmpdir=" + tmp)
+                .args("wait", "mixed").start();
         long[] jvm = app.jvm();
         List<Tree> trees = ShutdownTest.awaitTrees(app);
         Tree term = trees.get(0);
