@@ -15,12 +15,15 @@
  * With INFO 1 it reports each group on stderr; REPORT, unless "-", gets one JSON line per group.
  *
  * It calls setsid() first, so that signals aimed at the JVM's process group or terminal (Ctrl-C,
- * kill -- -PGID, a hangup) do not reach it. It starts no process, so it leaves no zombie.
+ * kill -- -PGID, a hangup) do not reach it. It starts no process, so it leaves no zombie. Last, it
+ * removes the private directory it was extracted to.
  */
 #define _GNU_SOURCE
 #include "groups.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -172,10 +175,11 @@ static void report(int info, const char *path) {
         long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
         const char *sig = g->killed ? "SIGKILL" : "SIGTERM";
         if (info) {
+            char escaped[64] = "";
+            if (g->escapees) snprintf(escaped, sizeof escaped, ", with %d escaped members", g->escapees);
             fprintf(stderr, "process-hygiene: watchdog: the JVM died; terminated group %d (%s), alive %.1f s, %s%s%s%s\n",
                     (int) g->pgid, g->command, alive / 1000.0, g->killed ? "SIGKILL after the grace period" : "SIGTERM",
-                    g->escapees ? ", with escaped members" : "",
-                    g->started_at[0] ? "; started at " : "", g->started_at);
+                    escaped, g->started_at[0] ? "; started at " : "", g->started_at);
         }
         if (out != NULL) {
             fprintf(out, "{\"time\":\"%s\",\"reason\":\"jvm-died\",\"pid\":%d,\"command\":", stamp, (int) g->pgid);
@@ -208,6 +212,33 @@ static void terminate_all(long grace_ms, int info, const char *report_path) {
         }
     }
     report(info, report_path);
+}
+
+/* Removes the private directory the helper was extracted to (the JVM removes it at a normal exit;
+ * after kill -9 nobody else would): only the helper itself and exec-failure reports, then the
+ * directory, and only if it is one of ours by name. */
+static void remove_own_directory(void) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    char *deleted = strstr(exe, " (deleted)");
+    if (deleted != NULL) *deleted = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL || strcmp(slash + 1, "hygiene-helper") != 0) return;
+    *slash = '\0';
+    const char *base = strrchr(exe, '/');
+    if (base == NULL || strncmp(base + 1, "process-hygiene-", 16) != 0) return;
+    DIR *d = opendir(exe);
+    if (d == NULL) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, "hygiene-helper") == 0 || strncmp(e->d_name, "exec-failed.", 12) == 0) {
+            unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+    rmdir(exe);
 }
 
 int run_watch(int argc, char **argv) {
@@ -254,5 +285,6 @@ int run_watch(int argc, char **argv) {
     }
     free(buf);
     terminate_all(grace_ms, info, report_path);
+    remove_own_directory();
     return 0;
 }

@@ -40,6 +40,22 @@ class HelperLeftoversTest extends AppJvmTest {
         assertFalse(Files.exists(helper.getParent()), "its directory removed: " + helper.getParent());
     }
 
+    /** No shutdown hook runs after SIGKILL: the watchdog removes the directory when it is done. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theWatchdogRemovesTheHelperWhenTheJvmIsKilled(Jdks.Jdk jdk, @TempDir Path dir) {
+        AppJvm app = app(jdk, DestroyApp.class).agent("log=debug,grace=1s,helper-dir=" + dir).args("destroy", "tree").start();
+        app.awaitLine("DONE");
+        String line = app.stderr().await(l -> l.startsWith(HELPER_AT), "naming the helper", java.time.Duration.ofSeconds(5));
+        Path helper = Path.of(line.substring(HELPER_AT.length()));
+        assertTrue(Files.isExecutable(helper), "the helper exists while the JVM runs: " + helper);
+        app.awaitWatchdog();
+        app.signal("KILL");
+        app.awaitExit();
+        Poll.assertWithin(java.time.Duration.ofSeconds(3), () -> !Files.exists(helper.getParent()),
+                () -> "the watchdog removed " + helper.getParent());
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theHelperGoesToTheConfiguredDirectory(Jdks.Jdk jdk, @TempDir Path dir) throws IOException {
