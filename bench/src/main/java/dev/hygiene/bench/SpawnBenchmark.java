@@ -6,9 +6,13 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,8 +45,25 @@ public class SpawnBenchmark {
         return run(SETSID_TRUE);
     }
 
+    /** Every Process stays reachable for the whole fork: nothing the JDK or an agent does when a
+     *  Process is garbage collected happens during the measurement (a diagnostic, not a figure). */
+    @Benchmark
+    public int held(Held held) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(TRUE).start();
+        held.processes.add(p);
+        return finish(p, TRUE);
+    }
+
+    @State(Scope.Benchmark)
+    public static class Held {
+        final List<Process> processes = new ArrayList<>();
+    }
+
     static int run(String[] cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).start();
+        return finish(new ProcessBuilder(cmd).start(), cmd);
+    }
+
+    private static int finish(Process p, String[] cmd) throws IOException, InterruptedException {
         int rc = p.waitFor();
         p.getOutputStream().close();
         p.getInputStream().close();

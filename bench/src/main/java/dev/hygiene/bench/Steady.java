@@ -1,5 +1,6 @@
 package dev.hygiene.bench;
 
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -10,6 +11,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +29,24 @@ import java.util.Map;
  * computed round by round.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.hygiene.bench.Steady --agent JAR
- * [--jvm JAVA] [--rounds 3] [--warmup 3] [--iterations 5] [--time 1]}
+ * [--jvm JAVA] [--rounds 3] [--warmup 3] [--iterations 5] [--time 1] [--variants plain,agent,setsid]};
+ * [--cpu no]: without it, where perf(1) works, JMH's perfnorm profiler also gives the CPU time per
+ * operation (task-clock of the forked JVM and its children), which the machine's load disturbs less
+ * than the time per operation. The diagnostic variants {@code plain-held} and {@code agent-held} run {@link SpawnBenchmark#held}.
  */
 public final class Steady {
+
+    /** Variant name -> {benchmark method, "agent" or "none"}. */
+    static final Map<String, String[]> VARIANTS = new LinkedHashMap<>();
+
+    static {
+        VARIANTS.put("plain", new String[] {"plain", "none"});
+        VARIANTS.put("agent", new String[] {"plain", "agent"});
+        VARIANTS.put("setsid", new String[] {"setsid", "none"});
+        // Diagnostics: every Process kept reachable, so no Cleaner runs during the measurement.
+        VARIANTS.put("plain-held", new String[] {"held", "none"});
+        VARIANTS.put("agent-held", new String[] {"held", "agent"});
+    }
 
     private Steady() {}
 
@@ -43,9 +60,20 @@ public final class Steady {
         int iterations = Integer.parseInt(opt.getOrDefault("iterations", "5"));
         int time = Integer.parseInt(opt.getOrDefault("time", "1"));
 
-        String[] variants = {"plain", "agent", "setsid"};
+        String[] variants = opt.getOrDefault("variants", "plain,agent,setsid").split(",");
+        for (String v : variants) {
+            if (!VARIANTS.containsKey(v)) throw new IllegalArgumentException("unknown variant " + v + "; known: " + VARIANTS.keySet());
+        }
+        if (!Arrays.asList(variants).contains("plain")) throw new IllegalArgumentException("the variants must include plain");
+        boolean cpu = !opt.getOrDefault("cpu", "auto").equals("no") && perfWorks();
         Map<String, List<Double>> scores = new LinkedHashMap<>();
-        for (String v : variants) scores.put(v, new ArrayList<>());
+        Map<String, List<Double>> cpuMs = new LinkedHashMap<>();
+        Map<String, List<Double>> allocKb = new LinkedHashMap<>();
+        for (String v : variants) {
+            scores.put(v, new ArrayList<>());
+            cpuMs.put(v, new ArrayList<>());
+            allocKb.put(v, new ArrayList<>());
+        }
         System.out.println("# steady state, " + jvm + ": " + rounds + " rounds x " + variants.length
                 + " variants, 1 fork each, " + warmup + "x" + time + " s warm-up, " + iterations + "x" + time
                 + " s measurement; us/op (lower is better)");
@@ -53,25 +81,37 @@ public final class Steady {
             for (int i = 0; i < variants.length; i++) {
                 String v = variants[(r + i) % variants.length];
                 ChainedOptionsBuilder b = new OptionsBuilder()
-                        .include(SpawnBenchmark.class.getName() + "\\." + (v.equals("setsid") ? "setsid" : "plain") + "$")
+                        .include(SpawnBenchmark.class.getName() + "\\." + VARIANTS.get(v)[0] + "$")
                         .forks(1)
                         .warmupIterations(warmup).warmupTime(TimeValue.seconds(time))
                         .measurementIterations(iterations).measurementTime(TimeValue.seconds(time))
                         .jvm(jvm)
                         .shouldFailOnError(true)
                         .verbosity(VerboseMode.SILENT);
-                if (v.equals("agent")) b.jvmArgsAppend("-javaagent:" + agent);
+                // CPU time per operation: perf stat's task-clock of the forked JVM and its children.
+                if (cpu) b.addProfiler("perfnorm", "events=task-clock");
+                // Bytes allocated on the heap per operation, by all the fork's threads.
+                b.addProfiler("gc");
+                if (VARIANTS.get(v)[1].equals("agent")) b.jvmArgsAppend("-javaagent:" + agent);
                 Collection<RunResult> results = new Runner(b.build()).run();
                 RunResult result = results.iterator().next();
                 double score = result.getPrimaryResult().getScore();
                 double error = result.getPrimaryResult().getScoreError();
                 scores.get(v).add(score);
-                System.out.printf(java.util.Locale.ROOT, "round %d %-6s %8.1f us/op (+- %.1f)%n", r + 1, v, score, error);
+                Result<?> clock = result.getSecondaryResults().get("task-clock");
+                double ms = clock == null ? Double.NaN : clock.getScore();
+                cpuMs.get(v).add(ms);
+                Result<?> alloc = result.getSecondaryResults().get("gc.alloc.rate.norm");
+                double kb = alloc == null ? Double.NaN : alloc.getScore() / 1024;
+                allocKb.get(v).add(kb);
+                System.out.printf(java.util.Locale.ROOT, "round %d %-10s %8.1f us/op (+- %.1f)%s, heap %.0f KB/op%n", r + 1, v, score,
+                        error, clock == null ? "" : String.format(java.util.Locale.ROOT, ", CPU %.3f ms/op", ms), kb);
             }
         }
         System.out.println();
-        System.out.println("| variant | us/op, median of rounds [min..max] | ratio to plain, median of rounds [min..max] |");
-        System.out.println("|---|---|---|");
+        System.out.println("| variant | us/op, median of rounds [min..max] | ratio to plain, median of rounds [min..max] |"
+                + (cpu ? " CPU ms/op (JVM + children), median | CPU ratio to plain |" : "") + " heap allocated KB/op, median |");
+        System.out.println("|---|---|---|" + (cpu ? "---|---|" : "") + "---|");
         for (String v : variants) {
             List<Double> s = scores.get(v);
             List<Double> ratio = new ArrayList<>();
@@ -80,7 +120,27 @@ public final class Steady {
             Stats rt = new Stats(ratio);
             System.out.println("| " + v + " | " + Stats.f("%.1f", st.median()) + " [" + Stats.f("%.1f", st.min()) + ".."
                     + Stats.f("%.1f", st.max()) + "] | " + Stats.f("%.3f", rt.median()) + "x [" + Stats.f("%.3f", rt.min())
-                    + ".." + Stats.f("%.3f", rt.max()) + "] |");
+                    + ".." + Stats.f("%.3f", rt.max()) + "] |" + (cpu ? cpuColumns(cpuMs.get(v), cpuMs.get("plain")) : "")
+                    + " " + Stats.f("%.0f", new Stats(allocKb.get(v)).median()) + " |");
+        }
+    }
+
+    private static String cpuColumns(List<Double> ms, List<Double> plain) {
+        List<Double> ratio = new ArrayList<>();
+        for (int r = 0; r < ms.size(); r++) ratio.add(ms.get(r) / plain.get(r));
+        Stats rt = new Stats(ratio);
+        return " " + Stats.f("%.3f", new Stats(ms).median()) + " | " + Stats.f("%.3f", rt.median()) + "x [" + Stats.f("%.3f", rt.min())
+                + ".." + Stats.f("%.3f", rt.max()) + "] |";
+    }
+
+    /** True if perf(1) can count task-clock here (JMH's perfnorm profiler needs it). */
+    static boolean perfWorks() {
+        try {
+            Process p = new ProcessBuilder("perf", "stat", "-e", "task-clock", "true").redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor() == 0;
+        } catch (Exception e) {
+            return false;
         }
     }
 

@@ -78,14 +78,35 @@ public final class WholeJvm {
         System.out.println("values: median [p25..p75] over runs; deltas: median [p25..p75] of the differences within a round");
         long t0 = System.nanoTime();
         if (only.contains("size")) w.size();
-        if (only.contains("start")) w.start();
-        if (only.contains("first")) w.first();
-        if (only.contains("shutdown")) w.shutdown();
-        if (only.contains("memory")) w.memory();
-        if (only.contains("escalation")) w.escalation();
+        if (only.contains("start")) timed("start", w::start);
+        if (only.contains("first")) timed("first", w::first);
+        if (only.contains("shutdown")) timed("shutdown", w::shutdown);
+        if (only.contains("memory")) timed("memory", w::memory);
+        if (only.contains("escalation")) timed("escalation", w::escalation);
         System.out.println();
         System.out.printf("%d JVM runs in %.0f s; %d wrote to stderr%s%n", w.totalRuns, (System.nanoTime() - t0) / 1e9,
                 w.runsWithStderr, w.runsWithStderr == 0 ? "" : " (see " + log + ")");
+    }
+
+    interface Section {
+        void run() throws Exception;
+    }
+
+    private static void timed(String name, Section s) throws Exception {
+        long t0 = System.nanoTime();
+        s.run();
+        System.out.printf("(%s: %.0f s, load average %s)%n", name, (System.nanoTime() - t0) / 1e9,
+                loadAverage());
+    }
+
+    /** The 1, 5 and 15 minute load averages. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     /** "17.0.15" from the JDK's release file, or the path. */
@@ -113,30 +134,45 @@ public final class WholeJvm {
     private void start() throws Exception {
         int rounds = quick ? 10 : 30;
         Map<String, List<String>> variants = variants(true, "");
-        Map<String, List<Run>> runs = rounds(variants, rounds, 2, v -> run(v, Hello.class.getName()));
+        Map<String, List<Run>> runs = rounds(variants, rounds, 2, (n, v) -> run(v, Hello.class.getName()));
         section("hello-world JVM start, wall (ms)", runs, r -> r.wallMs(), "%.1f", "noop", "none");
     }
 
     private void first() throws Exception {
         int rounds = quick ? 8 : 20;
-        Map<String, List<Run>> runs = rounds(variants(true, ""), rounds, 1, v -> run(v, FirstStart.class.getName()));
+        Map<String, List<Run>> runs = rounds(variants(true, ""), rounds, 1, (n, v) -> run(v, FirstStart.class.getName()));
         section("first ProcessBuilder.start() of /bin/true in a fresh JVM, in the JVM (ms)", runs,
                 r -> r.num("first-start-ns") / 1e6, "%.1f", "noop", "none");
         section("first start() + waitFor() of /bin/true in a fresh JVM, in the JVM (ms)", runs,
                 r -> r.num("first-wait-ns") / 1e6, "%.1f", "noop", "none");
         section("whole JVM whose main does that first start + waitFor, wall (ms)", runs,
                 r -> r.wallMs(), "%.1f", "noop", "none");
+        section("that JVM's exit: main returning -> JVM gone (ms)", runs,
+                r -> (r.gone - r.num("main-return")) / 1e6, "%.1f", "noop", "none");
     }
 
     private void shutdown() throws Exception {
-        int[][] plan = quick ? new int[][] {{10, 4}, {100, 4}, {1000, 2}} : new int[][] {{10, 10}, {100, 10}, {1000, 5}};
-        for (int[] nr : plan) {
-            int n = nr[0];
-            Map<String, List<Run>> runs = rounds(variants(false, ""), nr[1], 0,
-                    v -> run(v, Shutdown.class.getName(), Integer.toString(n)));
-            section("JVM exit with N = " + n + " live groups (sh + sleep, honour SIGTERM): main returning -> JVM gone (ms)",
+        // {N, rounds, pipes}: the JDK's default pipes for N = 10, 100, 1000; N = 1000 again with the
+        // children's streams on /dev/null, which shows what the pipes cost (see BENCHMARKS.md).
+        int[][] plan = quick
+                ? new int[][] {{10, 3, 1}, {100, 3, 1}, {1000, 2, 1}, {1000, 2, 0}}
+                : new int[][] {{10, 8, 1}, {100, 8, 1}, {1000, 3, 1}, {1000, 3, 0}};
+        for (int[] p : plan) {
+            int n = p[0];
+            boolean pipes = p[2] == 1;
+            Map<String, List<String>> variants = variants(false, "");
+            variants.put("by-hand", List.of());
+            Map<String, List<Run>> runs = rounds(variants, p[1], 0, (v, jvmArgs) -> {
+                List<String> args = new ArrayList<>(List.of(Integer.toString(n)));
+                if (v.equals("by-hand")) args.add("by-hand");
+                if (!pipes) args.add("no-pipes");
+                return run(jvmArgs, Shutdown.class.getName(), args.toArray(new String[0]));
+            });
+            section("JVM exit with N = " + n + " live groups (sh + sleep, honour SIGTERM), "
+                            + (pipes ? "the JDK's default pipes" : "children's streams on /dev/null (no pipes)")
+                            + ": main returning -> JVM gone (ms)",
                     runs, r -> (r.gone - r.num("main-return")) / 1e6, "%.1f", "none", null);
-            System.out.print("  processes left in the session after the JVM was gone (killed by the harness):");
+            System.out.print("  processes left in the session once the JVM was gone (the harness killed them):");
             for (Map.Entry<String, List<Run>> e : runs.entrySet()) {
                 System.out.print(" " + e.getKey() + " " + new Stats(e.getValue().stream().mapToDouble(r -> r.leftovers).toArray()).show("%.0f"));
             }
@@ -145,8 +181,12 @@ public final class WholeJvm {
     }
 
     private void memory() throws Exception {
-        int rounds = quick ? 3 : 8;
-        Map<String, List<Run>> runs = rounds(variants(true, ""), rounds, 0, v -> run(v, Memory.class.getName(), "100"));
+        int rounds = quick ? 3 : 5;
+        Map<String, List<String>> variants = variants(true, "");
+        // A diagnostic: no agent, but the platform MBean server started as the agent's MBean does.
+        variants.put("none+jmx", List.of());
+        Map<String, List<Run>> runs = rounds(variants, rounds, 0, (name, jvmArgs) -> name.equals("none+jmx")
+                ? run(jvmArgs, Memory.class.getName(), "100", "jmx") : run(jvmArgs, Memory.class.getName(), "100"));
         section("memory with 100 live groups: JVM RSS (MB)", runs, r -> r.num("rss-kb") / 1024, "%.1f", "none", null);
         section("memory with 100 live groups: heap used after System.gc() (MB)", runs,
                 r -> r.num("heap-used-kb") / 1024, "%.2f", "none", null);
@@ -154,7 +194,7 @@ public final class WholeJvm {
     }
 
     private void escalation() throws Exception {
-        int jvms = quick ? 1 : 3;
+        int jvms = quick ? 1 : 2;
         int reps = quick ? 5 : 8;
         List<Double> ms = new ArrayList<>();
         int survived = 0;
@@ -188,7 +228,7 @@ public final class WholeJvm {
     }
 
     interface Body {
-        Run run(List<String> jvmArgs) throws Exception;
+        Run run(String variant, List<String> jvmArgs) throws Exception;
     }
 
     /** WARMUP rounds (discarded), then ROUNDS rounds of every variant, the first rotating. */
@@ -200,7 +240,7 @@ public final class WholeJvm {
         for (int r = -warmup; r < rounds; r++) {
             for (int i = 0; i < names.size(); i++) {
                 String n = names.get(Math.floorMod(r + i, names.size()));
-                Run run = body.run(variants.get(n));
+                Run run = body.run(n, variants.get(n));
                 if (r >= 0) out.get(n).add(run);
             }
         }
