@@ -67,6 +67,11 @@ final class Escalation {
     private final Map<ProcessGroup, Pending> pending = new IdentityHashMap<>();
     private boolean fresh;
     private Thread watcher;
+    /** Groups to terminate soon, in one batch (see {@link #terminateSoon}). */
+    private final List<ProcessGroup> soon = new ArrayList<>();
+    private long soonSince;
+    static final long BATCH_MS = 50;
+    private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(BATCH_MS);
 
     Escalation(Duration grace, Signals signals, boolean groupSignals, Outcome outcome) {
         this.graceNanos = grace.toNanos();
@@ -81,6 +86,14 @@ final class Escalation {
      * already being terminated are left to their schedule, unless FORCE upgrades them to SIGKILL.
      */
     void terminate(Collection<ProcessGroup> groups, boolean force) {
+        terminate(groups, force, false);
+    }
+
+    /**
+     * With ESCAPEES, /proc is read once, environments included, and escapees get their first
+     * signal here too; a group found empty with no escapee is gone at once.
+     */
+    private void terminate(Collection<ProcessGroup> groups, boolean force, boolean escapees) {
         List<ProcessGroup> todo = new ArrayList<>();
         lock.lock();
         try {
@@ -93,12 +106,23 @@ final class Escalation {
         }
         if (todo.isEmpty()) return;
 
-        Membership[] scan = {null};
+        Membership[] scan = {escapees ? Membership.scan(true) : null};
         Map<ProcessGroup, List<ProcStat>> live = new LinkedHashMap<>();
+        Map<ProcessGroup, List<ProcStat>> escaped = new IdentityHashMap<>();
         for (ProcessGroup g : todo) {
             List<ProcStat> members = members(g, scan);
-            // Empty or not, a group with a marker may have escapees: the watcher looks.
-            if (!members.isEmpty() || g.marker != null) live.put(g, members);
+            if (escapees) {
+                List<ProcStat> out = scan[0].escapees(g, List.of());
+                if (!out.isEmpty()) {
+                    escaped.put(g, out);
+                    members = new ArrayList<>(members);
+                    members.addAll(out);
+                }
+                if (!members.isEmpty()) live.put(g, members);
+            } else if (!members.isEmpty() || g.marker != null) {
+                // Empty or not, a group with a marker may have escapees: the watcher looks.
+                live.put(g, members);
+            }
         }
         Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : live.entrySet()) {
@@ -113,6 +137,11 @@ final class Escalation {
                 if (p == null) {
                     p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + graceNanos, false);
                     p.signalled = signalled.containsKey(g);
+                    if (escapees) {
+                        p.escapeesDue = false;
+                        p.escapees = escaped.getOrDefault(g, List.of());
+                        p.escapeesSeen = p.escapees.size();
+                    }
                     pending.put(g, p);
                 } else if (force) {
                     p.killed = true;
@@ -130,6 +159,23 @@ final class Escalation {
         }
         for (ProcessGroup g : todo) {
             if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0, 0);
+        }
+    }
+
+    /**
+     * Terminates G within {@value #BATCH_MS} ms, together with every group queued meanwhile: one
+     * /proc scan then serves them all. For dropped Processes, which the Cleaner reports in bursts
+     * after a GC; a scan per Process would cost more CPU than starting it.
+     */
+    void terminateSoon(ProcessGroup g) {
+        lock.lock();
+        try {
+            if (soon.isEmpty()) soonSince = System.nanoTime();
+            soon.add(g);
+            startWatcher();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -199,18 +245,33 @@ final class Escalation {
         long pollNanos = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
             Map<ProcessGroup, Pending> round;
+            List<ProcessGroup> batch = null;
             lock.lock();
             try {
-                while (pending.isEmpty()) {
-                    changed.awaitUninterruptibly();
+                while (true) {
+                    long now = System.nanoTime();
+                    if (!soon.isEmpty() && now - soonSince >= BATCH_NANOS) {
+                        batch = new ArrayList<>(soon);
+                        soon.clear();
+                        break;
+                    }
+                    if (!pending.isEmpty()) break;
+                    if (soon.isEmpty()) changed.awaitUninterruptibly();
+                    else changed.awaitNanos(BATCH_NANOS - (now - soonSince));
                 }
                 if (fresh) {
                     pollNanos = TimeUnit.MILLISECONDS.toNanos(1);
                     fresh = false;
                 }
                 round = new IdentityHashMap<>(pending);
+            } catch (InterruptedException e) {
+                continue; // a daemon thread nobody interrupts
             } finally {
                 lock.unlock();
+            }
+            if (batch != null) {
+                terminate(batch, false, true);
+                continue;
             }
 
             long now = System.nanoTime();
@@ -264,6 +325,7 @@ final class Escalation {
                 for (Pending p : pending.values()) {
                     if (p.deadline - next < 0) next = p.deadline;
                 }
+                if (!soon.isEmpty() && soonSince + BATCH_NANOS - next < 0) next = soonSince + BATCH_NANOS;
             } finally {
                 lock.unlock();
             }

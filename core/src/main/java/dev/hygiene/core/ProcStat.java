@@ -3,7 +3,6 @@ package dev.hygiene.core;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -92,15 +91,36 @@ public final class ProcStat {
         }
     }
 
-    static ProcStat parse(long pid, byte[] bytes, int length) {
-        String line = new String(bytes, 0, length, StandardCharsets.ISO_8859_1);
-        int close = line.lastIndexOf(')');
-        if (close < 0 || close + 2 >= line.length()) return null;
-        String[] f = line.substring(close + 2).trim().split(" ");
-        // f[0] is field 3 (state); field n is f[n - 3].
-        if (f.length < 20) return null;
-        return new ProcStat(pid, f[0].charAt(0), Long.parseLong(f[1]), Long.parseLong(f[2]),
-                Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[19]));
+    /**
+     * Parses a stat line without splitting it into strings: fields 3 to 22 are read from the
+     * bytes after the last ')'. Null if the line is cut short.
+     */
+    static ProcStat parse(long pid, byte[] b, int length) {
+        int close = -1;
+        for (int i = length - 1; i >= 0; i--) {
+            if (b[i] == ')') {
+                close = i;
+                break;
+            }
+        }
+        if (close < 0 || close + 2 >= length) return null;
+        int p = close + 2;
+        char state = (char) b[p];
+        long[] fields = new long[20]; // fields 3..22; field 3 (state) stays 0
+        int field = 3;
+        p++;
+        while (field < 22 && p < length) {
+            while (p < length && b[p] == ' ') p++;
+            field++;
+            boolean negative = p < length && b[p] == '-';
+            if (negative) p++;
+            long v = 0;
+            while (p < length && b[p] >= '0' && b[p] <= '9') v = v * 10 + (b[p++] - '0');
+            fields[field - 3] = negative ? -v : v;
+            while (p < length && b[p] != ' ') p++;
+        }
+        if (field < 22) return null;
+        return new ProcStat(pid, state, fields[4 - 3], fields[5 - 3], fields[6 - 3], fields[7 - 3], fields[22 - 3]);
     }
 
     @Override

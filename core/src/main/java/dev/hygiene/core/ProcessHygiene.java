@@ -118,19 +118,17 @@ public final class ProcessHygiene {
         // From here on the child exists: whatever happens, the application gets its Process.
         try {
             long pid = p.pid();
-            // Read before anything else: a child that exits at once may be reaped by the JDK soon.
-            ProcStat first = ProcStat.read(pid);
-            if (!awaitExec(h, pid)) {
+            ProcStat stat = awaitExec(h, pid);
+            if (stat == null) {
                 // The helper could not exec the program (a missing interpreter, say): the JDK would
                 // have thrown. Let it start the command itself, for its own exception.
                 discard(p);
                 Log.debug("the helper could not exec " + show(cmd) + "; starting it plainly");
                 return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
             }
-            ProcStat stat = ProcStat.read(pid);
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
-            boolean isolated = stat == null || stat.pgrp == pid;
-            long startTime = first != null ? first.startTime : stat != null ? stat.startTime : 0;
+            boolean isolated = stat.pgrp == pid;
+            long startTime = stat.startTime;
             if (isolated) statistics.isolated.increment();
             else statistics.notIsolated("setpgid-failed");
             track(new ProcessGroup(pid, startTime, isolated, show(cmd), marker, origin()), p);
@@ -216,30 +214,66 @@ public final class ProcessHygiene {
      * neither empty nor the helper's (a read racing with an exit can return any prefix of it);
      * or when it has already ended.
      *
-     * @return false if the helper ended without managing to exec the program
+     * @return the child's stat once it runs the program, one with only its pid as group if it has
+     *         already ended after running it, or null if the helper could not exec it
      */
-    private static boolean awaitExec(Helper h, long pid) {
+    private ProcStat awaitExec(Helper h, long pid) {
         String cmdline = "/proc/" + pid + "/cmdline";
         byte[] buffer = new byte[4096];
         long start = System.nanoTime();
         for (int round = 0; ; round++) {
-            ProcStat s = ProcStat.read(pid);
-            if (s == null || !s.alive()) return !h.execFailed(pid);
-            if (s.pgrp == pid) {
-                try {
-                    int n = ProcStat.readFile(cmdline, buffer);
-                    if (n > 0 && !h.stillHelper(buffer, n)) return true;
-                } catch (IOException e) {
-                    // gone meanwhile: the next round sees it
-                }
+            int n;
+            try {
+                n = ProcStat.readFile(cmdline, buffer);
+            } catch (IOException e) {
+                return ended(h, pid, null); // gone (reaped) already
+            }
+            if (n > 0 && !h.stillHelper(buffer, n) && !ownCommandLine(buffer, n)) {
+                // A command line of its own: confirm the group (and that it is not a zombie's).
+                ProcStat s = ProcStat.read(pid);
+                if (s == null || !s.alive()) return ended(h, pid, s);
+                if (s.pgrp == pid) return s;
+            } else if (n == 0) {
+                // Empty: inside execve, or ended.
+                ProcStat s = ProcStat.read(pid);
+                if (s == null || !s.alive()) return ended(h, pid, s);
             }
             if (System.nanoTime() - start > EXEC_TIMEOUT_NANOS) {
                 Log.warn("pid " + pid + " still runs the helper after 5 s; not waiting for it any longer");
-                return true;
+                ProcStat s = ProcStat.read(pid);
+                return s != null ? s : ended(h, pid, null);
             }
-            if (round < 20) Thread.onSpinWait();
-            else LockSupport.parkNanos(round < 200 ? 10_000 : 200_000);
+            // The helper needs about 100 us to set its group and exec: wait rather than spin.
+            LockSupport.parkNanos(round < 10 ? 20_000 : round < 100 ? 100_000 : 1_000_000);
         }
+    }
+
+    /** A child that ended while we waited: null if its helper could not exec, else what is known. */
+    private static ProcStat ended(Helper h, long pid, ProcStat last) {
+        if (h.execFailed(pid)) return null;
+        // It ran and ended; setpgid came before the exec, so it led its own group.
+        return new ProcStat(pid, 'X', 0, pid, 0, 0, last == null ? 0 : last.startTime);
+    }
+
+    private byte[] jvmCommandLine;
+
+    /**
+     * True if CMDLINE is the JVM's own: with the VFORK launch mechanism the child shares the JVM's
+     * memory, and so its command line, until it execs the helper.
+     */
+    private boolean ownCommandLine(byte[] cmdline, int n) {
+        byte[] own = jvmCommandLine;
+        if (own == null) {
+            try {
+                own = java.nio.file.Files.readAllBytes(Path.of("/proc/self/cmdline"));
+            } catch (IOException e) {
+                own = new byte[0];
+            }
+            jvmCommandLine = own;
+        }
+        if (n != own.length) return false;
+        for (int i = 0; i < n; i++) if (cmdline[i] != own[i]) return false;
+        return true;
     }
 
     /** Releases what the JDK holds for a child that ended before running anything. */
@@ -300,7 +334,7 @@ public final class ProcessHygiene {
         if (!registry.contains(g)) return;
         Log.debug("dropped " + g + "; terminating what is left of it");
         end(g, "dropped");
-        escalation.terminate(List.of(g), false);
+        escalation.terminateSoon(g);
     }
 
     /** Notes why G is terminated; the first reason stays. */
