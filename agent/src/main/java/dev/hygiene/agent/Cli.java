@@ -133,9 +133,12 @@ public final class Cli {
             try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
                 MBeanServerConnection mbs = c.getMBeanServerConnection();
                 ObjectName name = new ObjectName(MBEAN);
+                // The agent registers its MBean within a second of the JMX agent starting.
+                long deadline = System.nanoTime() + 3_000_000_000L;
+                while (!mbs.isRegistered(name) && System.nanoTime() < deadline) Thread.sleep(50);
                 if (!mbs.isRegistered(name)) {
                     System.err.println("process-hygiene: not active in " + pid
-                            + " (not loaded, or no process started there yet: the MBean appears 1 s after the first)");
+                            + " (not loaded, or no process started there yet)");
                     return 1;
                 }
                 print(pid, mbs, name);

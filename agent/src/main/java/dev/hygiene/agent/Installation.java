@@ -39,8 +39,9 @@ public final class Installation {
             Log.warn("process groups are supported on Linux only; on " + os + " the agent does nothing");
             return;
         }
-        // The transformer goes first: on JDK 25 even System.getenv (reading the configuration) loads
-        // ProcessImpl. Until Hooks.hygiene is set, the hooks let everything through unchanged.
+        // The transformer goes first, before anything that could load the process classes (on JDK
+        // 25 System.getenv loads ProcessImpl; Config reads /proc/self/environ for that reason).
+        // Until Hooks.hygiene is set, the hooks let everything through unchanged.
         inst.addTransformer(new ProcessClassesTransformer(inst), true);
         Config config = Config.load(args);
         Hooks.hygiene = new ProcessHygiene(config, jar.getParent());

@@ -67,7 +67,34 @@ public final class Config {
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
     public static Config load(String agentArgs) {
-        return load(agentArgs, System.getProperties(), System.getenv());
+        return load(agentArgs, System.getProperties(), hygieneEnvironment());
+    }
+
+    /**
+     * The JVM's HYGIENE_* environment variables, read from /proc/self/environ: on JDK 25,
+     * System.getenv loads java.lang.ProcessImpl, and the agent would then rewrite it in premain, in
+     * every JVM, whether it starts a process or not. Falls back to System.getenv without /proc.
+     */
+    static Map<String, String> hygieneEnvironment() {
+        byte[] b;
+        try (java.io.FileInputStream in = new java.io.FileInputStream("/proc/self/environ")) {
+            b = in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return System.getenv();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < b.length; ) {
+            int end = i;
+            while (end < b.length && b[end] != 0) end++;
+            if (end - i > 8 && b[i] == 'H' && b[i + 1] == 'Y' && b[i + 2] == 'G' && b[i + 3] == 'I'
+                    && b[i + 4] == 'E' && b[i + 5] == 'N' && b[i + 6] == 'E' && b[i + 7] == '_') {
+                String entry = new String(b, i, end - i, java.nio.charset.StandardCharsets.UTF_8);
+                int eq = entry.indexOf('=');
+                if (eq > 0) out.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+            i = end + 1;
+        }
+        return out;
     }
 
     // Plain code, no lambdas: this runs in premain, where every bootstrap counts.

@@ -5,19 +5,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.management.InstanceAlreadyExistsException;
+import javax.management.MBeanServerFactory;
 import javax.management.ObjectName;
 
 /**
- * The {@link ProcessHygieneMXBean} of one {@link ProcessHygiene}, registered as
- * {@value #NAME} on the platform MBean server. Registration starts JMX in the JVM (tens of
- * milliseconds of CPU), so it happens on a background thread, {@value #DELAY_MS} ms after the first
- * process start: never on the application's path, and never in a short-lived JVM (a build tool
- * that runs git once) or one that starts no process.
+ * The {@link ProcessHygieneMXBean} of one {@link ProcessHygiene}, registered as {@value #NAME} on
+ * the platform MBean server. Creating that server costs tens of milliseconds of CPU and several
+ * megabytes of memory, so the agent does not create it: a background thread looks every
+ * {@value #POLL_MS} ms (from the first process start on) whether someone did (a JMX client or the
+ * JVM's management agent, jconsole, {@code status}, the application itself) and registers then.
+ * After an attach it registers at once.
  */
 final class Monitoring implements ProcessHygieneMXBean {
 
     static final String NAME = "dev.hygiene:type=ProcessHygiene";
-    static final long DELAY_MS = 1000;
+    static final long POLL_MS = 1000;
 
     private final ProcessHygiene hygiene;
     private final Statistics stats;
@@ -27,29 +29,33 @@ final class Monitoring implements ProcessHygieneMXBean {
         this.stats = hygiene.statistics;
     }
 
-    static void registerInBackground(ProcessHygiene hygiene, long delayMs) {
-        Thread t = new Thread(new Registration(hygiene, delayMs), "process-hygiene-jmx");
+    /** Registers now (creating the platform MBean server if need be), or once one exists. */
+    static void registerInBackground(ProcessHygiene hygiene, boolean now) {
+        Thread t = new Thread(new Registration(hygiene, now), "process-hygiene-jmx");
         t.setDaemon(true);
         t.start();
     }
 
     private static final class Registration implements Runnable {
         private final ProcessHygiene hygiene;
-        private final long delayMs;
+        private final boolean now;
 
-        Registration(ProcessHygiene hygiene, long delayMs) {
+        Registration(ProcessHygiene hygiene, boolean now) {
             this.hygiene = hygiene;
-            this.delayMs = delayMs;
+            this.now = now;
         }
 
         @Override
         public void run() {
             try {
-                if (delayMs > 0) Thread.sleep(delayMs);
+                // The platform server is made through MBeanServerFactory, which lists it.
+                while (!now && MBeanServerFactory.findMBeanServer(null).isEmpty()) Thread.sleep(POLL_MS);
                 ManagementFactory.getPlatformMBeanServer().registerMBean(new Monitoring(hygiene), new ObjectName(NAME));
                 Log.debug("registered " + NAME);
             } catch (InstanceAlreadyExistsException e) {
                 Log.debug(NAME + " is registered already");
+            } catch (InterruptedException e) {
+                // nobody interrupts this daemon thread; give up quietly
             } catch (Throwable t) {
                 Log.warn("cannot register " + NAME + ": " + t);
             }

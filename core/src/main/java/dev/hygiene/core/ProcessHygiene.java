@@ -59,7 +59,7 @@ public final class ProcessHygiene {
             Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             initialized = true;
-            Monitoring.registerInBackground(this, attached ? 0 : Monitoring.DELAY_MS);
+            Monitoring.registerInBackground(this, attached);
         }
     }
 

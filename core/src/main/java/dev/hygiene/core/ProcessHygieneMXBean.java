@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * The agent seen from JMX, as {@code dev.hygiene:type=ProcessHygiene} on the platform MBean server
  * (jconsole, VisualVM, any JMX client; {@code java -jar process-hygiene-agent.jar status PID}).
- * Registered in the background after the first process start.
+ * Registered once a platform MBean server exists (the agent does not create one: see Monitoring).
  */
 public interface ProcessHygieneMXBean {
 

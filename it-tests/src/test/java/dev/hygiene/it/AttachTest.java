@@ -80,6 +80,26 @@ class AttachTest extends AppJvmTest {
                 () -> "the adopted tree and the new group are terminated at shutdown: " + beforeTree + " " + afterGroup);
     }
 
+    /**
+     * A JVM that got the agent with -javaagent and no JMX of its own: the agent creates no MBean
+     * server; status starts the JVM's JMX agent, and the MBean appears there within a second.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void statusOfAJvmStartedWithTheAgent(Jdks.Jdk jdk) throws Exception {
+        AppJvm app = app(jdk, AttachApp.class).agent("").start();
+        long jvm = AppJvm.numbers(app.awaitLine("JVM "))[0];
+        long before = AppJvm.numbers(app.awaitLine("BEFORE "))[0];
+        String[] status = cli(jdk, "status", Long.toString(jvm));
+        assertEquals("0", status[0], "status: " + String.join(" | ", status));
+        assertTrue(status[1].contains("1 live group"), status[1]);
+        assertTrue(status[1].matches("(?s).*\\b" + before + "\\s+\\S+\\s+own\\s+sh -c sleep 300.*"), status[1]);
+        String[] attach = cli(jdk, "attach", Long.toString(jvm));
+        assertEquals("3", attach[0], "the agent is there already: " + String.join(" | ", attach));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+    }
+
     @Test
     void theToolExplainsItselfAndRefusesWhatItCannotDo() throws Exception {
         Jdks.Jdk jdk = Jdks.all().findFirst().orElseThrow();
