@@ -87,6 +87,10 @@ public final class Steady {
                         .measurementIterations(iterations).measurementTime(TimeValue.seconds(time))
                         .jvm(jvm)
                         .shouldFailOnError(true)
+                        // System.gc() before each iteration, in every variant: what happens when a
+                        // Process is garbage collected (the agent's Cleaner) is part of the steady
+                        // state, and without it a short fork may see no GC at all.
+                        .shouldDoGC(true)
                         .verbosity(VerboseMode.SILENT);
                 // CPU time per operation: perf stat's task-clock of the forked JVM and its children.
                 if (cpu) b.addProfiler("perfnorm", "events=task-clock");
