@@ -39,25 +39,22 @@ class LeakReportTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void atShutdown(Jdks.Jdk jdk, @TempDir Path dir) {
-        Path report = dir.resolve("leaks.jsonl");
-        long t0 = System.nanoTime();
-        AppJvm app = app(jdk, LeakApp.class).agent("grace=1s,log=info,report=" + report).args("return").start();
-        Map<Long, String> startedAt = startedAt(app, 2);
-        Map<Long, Long> ages = ages(app, 2);
-        app.awaitLine("EXITING");
-        assertEquals(0, app.awaitExit(), app.describe());
-        long wallMs = (System.nanoTime() - t0) / 1_000_000;
-        assertTwoTreesReported(app, report, "shutdown", startedAt, ages, wallMs);
+        twoTreesReportedAtShutdown(jdk, dir);
     }
 
     /** The format does not follow the JVM's locale: a decimal point, as specified, in a German JVM too. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void atShutdownInAGermanLocale(Jdks.Jdk jdk, @TempDir Path dir) {
+        twoTreesReportedAtShutdown(jdk, dir, "-Duser.language=de", "-Duser.country=DE");
+    }
+
+    private void twoTreesReportedAtShutdown(Jdks.Jdk jdk, Path dir, String... jvmOptions) {
         Path report = dir.resolve("leaks.jsonl");
         long t0 = System.nanoTime();
-        AppJvm app = app(jdk, LeakApp.class).agent("grace=1s,log=info,report=" + report)
-                .jvmOption("-Duser.language=de").jvmOption("-Duser.country=DE").args("return").start();
+        AppJvm.Builder builder = app(jdk, LeakApp.class).agent("grace=1s,log=info,report=" + report).args("return");
+        for (String option : jvmOptions) builder.jvmOption(option);
+        AppJvm app = builder.start();
         Map<Long, String> startedAt = startedAt(app, 2);
         Map<Long, Long> ages = ages(app, 2);
         app.awaitLine("EXITING");
