@@ -9,7 +9,7 @@
 #   2. the steady-state JMH benchmark (dev.hygiene.bench.Steady running SpawnBenchmark): plain JDK,
 #      the agent, and a setsid(1) wrapper, one fork of each per round.
 # --jdk25 repeats both with /usr/lib/jvm/temurin-25-jdk-amd64 (or $JDK25) for the measured JVMs.
-# --quick runs fewer rounds (about 3 minutes for JDK 17 instead of about 5).
+# --quick runs fewer rounds (about 2.5 minutes for JDK 17 instead of about 5).
 # Output goes to the terminal and to bench/target/results/.
 #
 # Every measured JVM runs under setsid(1); whatever it leaves behind is killed by session id, by pid.
