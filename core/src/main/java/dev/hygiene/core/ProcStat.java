@@ -86,7 +86,11 @@ public final class ProcStat {
     static int readFile(String path, byte[] buffer) throws IOException {
         try (FileInputStream in = new FileInputStream(path)) {
             int n = 0;
-            for (int r; n < buffer.length && (r = in.read(buffer, n, buffer.length - n)) > 0; ) n += r;
+            for (int r; n < buffer.length && (r = in.read(buffer, n, buffer.length - n)) > 0; ) {
+                n += r;
+                // A /proc file this small comes whole in one read: no second read just for the end.
+                if (n < 1024 && n < buffer.length) break;
+            }
             return n;
         }
     }

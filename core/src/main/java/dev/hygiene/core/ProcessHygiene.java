@@ -222,6 +222,9 @@ public final class ProcessHygiene {
         byte[] buffer = new byte[4096];
         long start = System.nanoTime();
         for (int round = 0; ; round++) {
+            // The helper needs about 100 us to set its group and exec: wait rather than spin, and
+            // do not look before it can have happened.
+            LockSupport.parkNanos(round == 0 ? 60_000 : round < 10 ? 20_000 : round < 100 ? 100_000 : 1_000_000);
             int n;
             try {
                 n = ProcStat.readFile(cmdline, buffer);
@@ -243,8 +246,6 @@ public final class ProcessHygiene {
                 ProcStat s = ProcStat.read(pid);
                 return s != null ? s : ended(h, pid, null);
             }
-            // The helper needs about 100 us to set its group and exec: wait rather than spin.
-            LockSupport.parkNanos(round < 10 ? 20_000 : round < 100 ? 100_000 : 1_000_000);
         }
     }
 
