@@ -32,37 +32,40 @@ public final class Config {
     public final Log.Level log;
     /** Where to extract the helper first; null: only the built-in candidates. */
     public final Path helperDir;
+    /** False with {@code helper-dir=none}: no helper is extracted (setsid(1) isolates, if present). */
+    public final boolean extractHelper;
     /** Children whose command line this finds are left alone entirely; null: none. */
     public final Pattern keep;
     /** Where to append a JSON line per group the agent had to terminate; null: nowhere. */
     public final Path report;
 
-    private Config(Duration grace, Log.Level log, Path helperDir, Pattern keep, Path report) {
+    private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
+        this.extractHelper = extractHelper;
         this.keep = keep;
         this.report = report;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, null, null);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null);
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir, keep, report);
+        return new Config(newGrace, log, helperDir, extractHelper, keep, report);
     }
 
     /** A copy with another keep pattern. */
     public Config withKeep(Pattern newKeep) {
-        return new Config(grace, log, helperDir, newKeep, report);
+        return new Config(grace, log, helperDir, extractHelper, newKeep, report);
     }
 
     /** A copy with another report file. */
     public Config withReport(Path newReport) {
-        return new Config(grace, log, helperDir, keep, newReport);
+        return new Config(grace, log, helperDir, extractHelper, keep, newReport);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -118,8 +121,11 @@ public final class Config {
         }
 
         raw = lookup("helper-dir", args, properties, env);
-        Path helperDir = raw == null ? null : parsePath(raw);
-        if (raw != null && helperDir == null) bad("helper-dir", raw, "an absolute directory path", "none");
+        boolean extractHelper = !"none".equals(raw);
+        Path helperDir = raw == null || !extractHelper ? null : parsePath(raw);
+        if (raw != null && extractHelper && helperDir == null) {
+            bad("helper-dir", raw, "an absolute directory path, or none", "the built-in places");
+        }
 
         // Not from the environment: there HYGIENE_KEEP=1 is the per-child opt-out (see ProcessHygiene).
         raw = lookup("keep", args, properties, Map.of());
@@ -129,7 +135,7 @@ public final class Config {
         raw = lookup("report", args, properties, env);
         Path report = raw == null ? null : parsePath(raw);
         if (raw != null && report == null) bad("report", raw, "an absolute file path", "none");
-        return new Config(grace, log, helperDir, keep, report);
+        return new Config(grace, log, helperDir, extractHelper, keep, report);
     }
 
     private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
@@ -234,6 +240,7 @@ public final class Config {
     public String toString() {
         return "grace=" + format(grace) + ", log=" + log.name().toLowerCase(Locale.ROOT)
                 + (helperDir == null ? "" : ", helper-dir=" + helperDir)
+                + (extractHelper ? "" : ", helper-dir=none")
                 + (keep == null ? "" : ", keep=" + keep)
                 + (report == null ? "" : ", report=" + report);
     }

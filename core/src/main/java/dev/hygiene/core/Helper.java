@@ -29,7 +29,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code /dev/shm}, the agent jar's directory, the user's home. A candidate mounted noexec is
  * skipped (access(X_OK) fails there as execve would).
  */
-public final class Helper {
+public final class Helper implements GroupLauncher {
 
     static final String FILE_NAME = "hygiene-helper";
 
@@ -58,23 +58,24 @@ public final class Helper {
      *
      * @param configured the configured directory, or null
      * @param agentDir   the agent jar's directory, or null
-     * @return the helper, or null (with the reason logged) if no candidate works
+     * @param why        receives the reason when null is returned
+     * @return the helper, or null if no candidate works
      */
-    public static Helper extract(Path configured, Path agentDir) {
+    public static Helper extract(Path configured, Path agentDir, StringBuilder why) {
         String resource = resourceName();
         if (resource == null) {
-            Log.warn("no helper is bundled for " + System.getProperty("os.arch") + "; children are not isolated");
+            why.append("none is bundled for ").append(System.getProperty("os.arch"));
             return null;
         }
         byte[] content;
         try (InputStream in = Helper.class.getResourceAsStream(resource)) {
             if (in == null) {
-                Log.warn("the helper " + resource + " is missing from the agent jar; children are not isolated");
+                why.append(resource).append(" is missing from the agent jar");
                 return null;
             }
             content = in.readAllBytes();
         } catch (IOException e) {
-            Log.warn("cannot read the bundled helper: " + e + "; children are not isolated");
+            why.append("cannot read the bundled helper: ").append(e);
             return null;
         }
         List<String> failures = new ArrayList<>();
@@ -86,7 +87,7 @@ public final class Helper {
                 Log.debug("cannot use " + base + " for the helper: " + e);
             }
         }
-        Log.warn("cannot place the helper where it can run: " + String.join("; ", failures));
+        why.append("cannot place it where it can run: ").append(String.join("; ", failures));
         return null;
     }
 
@@ -154,6 +155,11 @@ public final class Helper {
      * The command that runs PROGRAM (resolved) as ARGV in a new process group, with MARKER (or
      * null) added to its PROCESS_HYGIENE_GROUP environment variable.
      */
+    @Override
+    public String[] command(String program, String[] argv, String marker) {
+        return execCommand(program, argv, marker);
+    }
+
     public String[] execCommand(String program, String[] argv, String marker) {
         String[] out = new String[argv.length + 5];
         out[0] = command;
@@ -169,6 +175,7 @@ public final class Helper {
      * True if the helper running as PID could not exec the program (it leaves its errno in
      * exec-failed.PID of its directory, written before it exits). Consumes the report.
      */
+    @Override
     public boolean execFailed(long pid) {
         Path report = dir.resolve("exec-failed." + pid);
         try {
@@ -193,6 +200,11 @@ public final class Helper {
      * "PATH\0exec\0", or is a truncation of it (a read that races with an exit returns a prefix).
      * A real program's command line never is: its argv[0] would have to be the helper's path.
      */
+    @Override
+    public boolean stillLaunching(byte[] cmdline, int length) {
+        return stillHelper(cmdline, length);
+    }
+
     public boolean stillHelper(byte[] cmdline, int length) {
         int n = Math.min(length, cmdlinePrefix.length);
         for (int i = 0; i < n; i++) {

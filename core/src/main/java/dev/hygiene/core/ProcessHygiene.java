@@ -31,6 +31,7 @@ public final class ProcessHygiene {
     private volatile boolean shuttingDown;
     private volatile boolean attached;
     private Helper helper;
+    private GroupLauncher launcher;
     private Escalation escalation;
     private String markerPrefix;
     private final AtomicLong markers = new AtomicLong();
@@ -48,8 +49,20 @@ public final class ProcessHygiene {
         if (initialized) return;
         synchronized (this) {
             if (initialized) return;
-            helper = Helper.extract(config.helperDir, agentDir);
-            if (helper != null) Log.debug("helper at " + helper);
+            StringBuilder why = new StringBuilder();
+            helper = config.extractHelper ? Helper.extract(config.helperDir, agentDir, why) : null;
+            if (helper != null) {
+                Log.debug("helper at " + helper);
+                launcher = helper;
+            } else {
+                // One line says what happens instead, and why.
+                launcher = SetsidLauncher.find();
+                String reason = config.extractHelper ? why.toString() : "helper-dir=none";
+                Log.warn("no helper (" + reason + "): " + (launcher != null
+                        ? "children get groups of their own through " + launcher + "; their argv[0] becomes the"
+                          + " program's path, members that leave their group are not found, and there is no watchdog"
+                        : "and no setsid(1): children are not isolated; each is tracked as its tree of descendants"));
+            }
             // Unique per JVM run: pid and start time.
             ProcStat self = ProcStat.self();
             markerPrefix = ProcessHandle.current().pid() + "." + (self == null ? 0 : self.startTime) + ".";
@@ -82,7 +95,7 @@ public final class ProcessHygiene {
                 Untracked.exit(outer);
             }
         }
-        Helper h = helper;
+        GroupLauncher h = launcher;
         String program = null;
         String why = null;
         if (h == null) why = "no-helper";
@@ -102,8 +115,8 @@ public final class ProcessHygiene {
         }
 
         Process p;
-        String marker = markerPrefix + markers.incrementAndGet();
-        String[] wrapped = h.execCommand(program, cmd, marker);
+        String marker = h == helper ? markerPrefix + markers.incrementAndGet() : null; // setsid(1) cannot add one
+        String[] wrapped = h.command(program, cmd, marker);
         boolean outer = Untracked.enter();
         try {
             p = jdk.start(wrapped, env, dir, redirects, redirectErrorStream);
@@ -217,7 +230,7 @@ public final class ProcessHygiene {
      * @return the child's stat once it runs the program, one with only its pid as group if it has
      *         already ended after running it, or null if the helper could not exec it
      */
-    private ProcStat awaitExec(Helper h, long pid) {
+    private ProcStat awaitExec(GroupLauncher h, long pid) {
         String cmdline = "/proc/" + pid + "/cmdline";
         byte[] buffer = new byte[4096];
         long start = System.nanoTime();
@@ -231,7 +244,7 @@ public final class ProcessHygiene {
             } catch (IOException e) {
                 return ended(h, pid, null); // gone (reaped) already
             }
-            if (n > 0 && !h.stillHelper(buffer, n) && !ownCommandLine(buffer, n)) {
+            if (n > 0 && !h.stillLaunching(buffer, n) && !ownCommandLine(buffer, n)) {
                 // A command line of its own: confirm the group (and that it is not a zombie's).
                 ProcStat s = ProcStat.read(pid);
                 if (s == null || !s.alive()) return ended(h, pid, s);
@@ -250,7 +263,7 @@ public final class ProcessHygiene {
     }
 
     /** A child that ended while we waited: null if its helper could not exec, else what is known. */
-    private static ProcStat ended(Helper h, long pid, ProcStat last) {
+    private static ProcStat ended(GroupLauncher h, long pid, ProcStat last) {
         if (h.execFailed(pid)) return null;
         // It ran and ended; setpgid came before the exec, so it led its own group.
         return new ProcStat(pid, 'X', 0, pid, 0, 0, last == null ? 0 : last.startTime);

@@ -81,7 +81,7 @@ class Aarch64HelperTest {
         String real = System.getProperty("os.arch");
         try {
             System.setProperty("os.arch", arch);
-            Helper h = Helper.extract(tmp, null);
+            Helper h = Helper.extract(tmp, null, new StringBuilder());
             assertNotNull(h, "extracting the helper with os.arch=" + arch);
             return h;
         } finally {
@@ -112,7 +112,7 @@ class Aarch64HelperTest {
 
     @Test
     void versionIsTheSameProtocolAsTheX86Helper() throws Exception {
-        Helper x86 = Helper.extract(tmp, null);
+        Helper x86 = Helper.extract(tmp, null, new StringBuilder());
         assertNotNull(x86);
         try {
             Result here = run(List.of(x86.command(), "version"), Map.of());

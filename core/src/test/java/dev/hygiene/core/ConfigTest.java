@@ -122,6 +122,14 @@ class ConfigTest {
     }
 
     @Test
+    void helperDirNoneMeansNoHelper() {
+        Config c = load("helper-dir=none", Map.of(), Map.of());
+        assertTrue(!c.extractHelper && c.helperDir == null);
+        assertTrue(load(null, Map.of(), Map.of()).extractHelper);
+        assertEquals("", stderr());
+    }
+
+    @Test
     void envNames() {
         assertEquals("HYGIENE_GRACE", Config.envName("grace"));
         assertEquals("HYGIENE_HELPER_DIR", Config.envName("helper-dir"));

@@ -33,7 +33,7 @@ class HelperTest {
     }
 
     private Helper extract(Path dir) {
-        Helper h = Helper.extract(dir, null);
+        Helper h = Helper.extract(dir, null, new StringBuilder());
         assertNotNull(h);
         extracted.add(h);
         return h;
