@@ -213,6 +213,11 @@ public final class Helper implements GroupLauncher {
         return true;
     }
 
+    /** True while the extracted file is still there and executable. */
+    boolean present() {
+        return Files.isExecutable(file);
+    }
+
     /** Removes the extracted helper and its private directory. */
     public void delete() {
         deleteTree(dir);

@@ -30,8 +30,9 @@ public final class ProcessHygiene {
     private volatile boolean initialized;
     private volatile boolean shuttingDown;
     private volatile boolean attached;
-    private Helper helper;
-    private GroupLauncher launcher;
+    private volatile Helper helper;
+    private volatile GroupLauncher launcher;
+    private Signals signals;
     private Escalation escalation;
     private String markerPrefix;
     private final AtomicLong markers = new AtomicLong();
@@ -68,7 +69,8 @@ public final class ProcessHygiene {
             markerPrefix = ProcessHandle.current().pid() + "." + (self == null ? 0 : self.startTime) + ".";
             Events events = new Events();
             registry = new Registry(events);
-            escalation = new Escalation(config.grace, new Signals(helper), helper != null, events);
+            signals = new Signals(helper);
+            escalation = new Escalation(config.grace, signals, helper != null, events);
             Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             initialized = true;
@@ -124,6 +126,10 @@ public final class ProcessHygiene {
             // The helper itself could not be started (the JDK failed before running the program):
             // the plain start gives the application exactly the JDK's outcome.
             Log.debug("the helper did not start (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
+            if (h == helper && replaceVanishedHelper(helper)) {
+                statistics.started.decrement(); // counted again by the retry
+                return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
+            }
             return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
         } finally {
             Untracked.exit(outer);
@@ -172,6 +178,29 @@ public final class ProcessHygiene {
                     copy.environment().putAll(env);
                     return copy.start();
                 });
+    }
+
+    /**
+     * A long-running JVM can lose its helper to a cleaner of /tmp (systemd-tmpfiles removes old
+     * files there). If it is gone, extract it again, once per loss, and say so in one line; the
+     * watchdog, a running process, is not affected. True if a start should be tried again.
+     */
+    private synchronized boolean replaceVanishedHelper(Helper lost) {
+        if (helper != lost) return true; // another thread replaced it already
+        if (lost.present()) return false;
+        StringBuilder why = new StringBuilder();
+        Helper fresh = Helper.extract(config.helperDir, agentDir, why);
+        Log.warn("the helper " + lost + " was removed (by a cleaner of temporary files?); "
+                + (fresh != null ? "extracted it again to " + fresh : "cannot extract it again (" + why + "): children are not isolated"));
+        lost.delete();
+        if (fresh != null) {
+            helper = fresh;
+            launcher = fresh;
+            signals.use(fresh);
+            return true;
+        }
+        launcher = null;
+        return false;
     }
 
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,

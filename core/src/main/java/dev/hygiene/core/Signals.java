@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Signals {
 
-    private final Helper helper;
+    private volatile Helper helper;
     private final long ownPid = ProcessHandle.current().pid();
     private final long ownGroup;
 
@@ -33,12 +33,18 @@ final class Signals {
         this.ownGroup = self == null ? -1 : self.pgrp;
     }
 
+    /** Signals through another helper from now on (the first one was removed from the disk). */
+    void use(Helper replacement) {
+        helper = replacement;
+    }
+
     /**
      * Signals each group of MEMBERS (group to its live members, as just read).
      *
      * @param kill SIGKILL if true, else SIGTERM and SIGCONT
      */
     void send(boolean kill, Map<ProcessGroup, List<ProcStat>> members) {
+        Helper helper = this.helper;
         List<Long> byGroup = new ArrayList<>();
         List<ProcStat> byMember = new ArrayList<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
@@ -54,7 +60,7 @@ final class Signals {
                 byMember.addAll(e.getValue());
             }
         }
-        if (!byGroup.isEmpty() && !signalGroups(kill, byGroup)) {
+        if (!byGroup.isEmpty() && !signalGroups(helper, kill, byGroup)) {
             // The helper could not run: fall back to the members we saw.
             for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
                 if (!e.getKey().isolated) continue;
@@ -76,7 +82,7 @@ final class Signals {
     }
 
     /** Runs the helper; false if it could not be run at all. */
-    private boolean signalGroups(boolean kill, List<Long> pgids) {
+    private boolean signalGroups(Helper helper, boolean kill, List<Long> pgids) {
         long[] ids = new long[pgids.size()];
         for (int i = 0; i < ids.length; i++) ids[i] = pgids.get(i);
         String[] cmd = helper.signalCommand(kill ? "KILL" : "TERM", ids);

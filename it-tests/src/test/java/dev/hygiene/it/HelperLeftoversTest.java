@@ -1,6 +1,7 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.DestroyApp;
+import dev.hygiene.it.apps.VanishingHelperApp;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -8,6 +9,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -54,6 +56,24 @@ class HelperLeftoversTest extends AppJvmTest {
         app.awaitExit();
         Poll.assertWithin(java.time.Duration.ofSeconds(3), () -> !Files.exists(helper.getParent()),
                 () -> "the watchdog removed " + helper.getParent());
+    }
+
+    /** A cleaner of /tmp removes the helper of a long-running JVM: the next start extracts it again. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void aHelperRemovedFromTheDiskIsExtractedAgain(Jdks.Jdk jdk, @TempDir Path dir) throws IOException {
+        AppJvm app = app(jdk, VanishingHelperApp.class).agent("grace=1s,helper-dir=" + dir).args(dir.toString()).start();
+        assertEquals("ISOLATED 1 true", app.awaitLine("ISOLATED 1 "));
+        assertEquals("REMOVED 1", app.awaitLine("REMOVED "), app.describe());
+        assertEquals("ISOLATED 2 true", app.awaitLine("ISOLATED 2 "), "the start that found the helper gone: " + app.describe());
+        assertEquals("ISOLATED 3 true", app.awaitLine("ISOLATED 3 "));
+        assertEquals(0, app.awaitExit(), app.describe());
+        List<String> stderr = app.stderr().all();
+        assertEquals(1, stderr.size(), "one line: " + stderr);
+        assertTrue(stderr.get(0).contains("was removed") && stderr.get(0).contains("extracted it again to " + dir), stderr.get(0));
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(0, left.count(), "the new helper is removed at exit too");
+        }
     }
 
     @ParameterizedTest(name = "{0}")
