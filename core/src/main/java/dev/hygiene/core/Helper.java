@@ -157,10 +157,6 @@ public final class Helper implements GroupLauncher {
      */
     @Override
     public String[] command(String program, String[] argv, String marker) {
-        return execCommand(program, argv, marker);
-    }
-
-    public String[] execCommand(String program, String[] argv, String marker) {
         String[] out = new String[argv.length + 5];
         out[0] = command;
         out[1] = "exec";
@@ -202,10 +198,6 @@ public final class Helper implements GroupLauncher {
      */
     @Override
     public boolean stillLaunching(byte[] cmdline, int length) {
-        return stillHelper(cmdline, length);
-    }
-
-    public boolean stillHelper(byte[] cmdline, int length) {
         int n = Math.min(length, cmdlinePrefix.length);
         for (int i = 0; i < n; i++) {
             if (cmdline[i] != cmdlinePrefix[i]) return false;

@@ -134,13 +134,4 @@ final class Membership {
         for (int i = 0; i < out.size(); i++) out.addAll(byParent.getOrDefault(out.get(i).pid, List.of()));
         return out;
     }
-
-    /**
-     * Cheap check without a scan: true if the leader of an isolated group is alive with its own
-     * start time, which proves the group is non-empty and its number still ours.
-     */
-    static boolean leaderAlive(ProcessGroup g) {
-        ProcStat s = ProcStat.read(g.pid);
-        return g.isLeader(s) && s.alive();
-    }
 }

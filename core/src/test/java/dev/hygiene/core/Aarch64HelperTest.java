@@ -137,13 +137,13 @@ class Aarch64HelperTest {
         String cmdline = "argv0-kept|-c|" + REPORT + "|one|two words|";
         String sh = Path.of("/bin/sh").toRealPath().toString();
 
-        Result fresh = run(qemu(helper.execCommand("/bin/sh", argv, "77.123.1")), Map.of("PROCESS_HYGIENE_GROUP", ""));
+        Result fresh = run(qemu(helper.command("/bin/sh", argv, "77.123.1")), Map.of("PROCESS_HYGIENE_GROUP", ""));
         assertExec(fresh, cmdline, sh, "77.123.1");
 
-        Result nested = run(qemu(helper.execCommand("/bin/sh", argv, "77.123.2")), Map.of("PROCESS_HYGIENE_GROUP", "12.99.4"));
+        Result nested = run(qemu(helper.command("/bin/sh", argv, "77.123.2")), Map.of("PROCESS_HYGIENE_GROUP", "12.99.4"));
         assertExec(nested, cmdline, sh, "12.99.4 77.123.2");
 
-        Result none = run(qemu(helper.execCommand("/bin/sh", argv, null)), Map.of());
+        Result none = run(qemu(helper.command("/bin/sh", argv, null)), Map.of());
         assertExec(none, cmdline, sh, "unset");
     }
 
@@ -158,7 +158,7 @@ class Aarch64HelperTest {
 
     @Test
     void execFailureIsReportedAndAScriptWithoutInterpreterLineRunsWithBinSh() throws Exception {
-        Result missing = run(qemu(helper.execCommand("/nonexistent/program", new String[] {"program"}, "1.2.3")), Map.of());
+        Result missing = run(qemu(helper.command("/nonexistent/program", new String[] {"program"}, "1.2.3")), Map.of());
         assertEquals(127, missing.exit, missing.toString());
         assertEquals("", missing.stderr, "the helper reports through its directory, not stderr: " + missing);
         assertTrue(helper.execFailed(missing.pid), "exec-failed." + missing.pid + " written: " + missing);
@@ -166,7 +166,7 @@ class Aarch64HelperTest {
         Path script = tmp.resolve("no-interpreter-line");
         Files.writeString(script, "echo \"via sh: $0 $1 pgrp $(cut -d' ' -f5 /proc/$$/stat)\"\n");
         script.toFile().setExecutable(true);
-        Result sh = run(qemu(helper.execCommand(script.toString(), new String[] {"name", "arg"}, "1.2.4")), Map.of());
+        Result sh = run(qemu(helper.command(script.toString(), new String[] {"name", "arg"}, "1.2.4")), Map.of());
         assertEquals(0, sh.exit, sh.toString());
         assertEquals("via sh: " + script + " arg pgrp " + sh.pid + "\n", sh.stdout);
         assertFalse(helper.execFailed(sh.pid));
@@ -175,7 +175,7 @@ class Aarch64HelperTest {
     @Test
     void signalTermReachesTheWholeGroupAndContinuesStoppedMembers() throws Exception {
         String tree = "sleep 300 & kill -STOP $!; sleep 300 & echo ready; wait";
-        Process p = start(qemu(helper.execCommand("/bin/sh", new String[] {"sh", "-c", tree}, "5.6.7")), Map.of());
+        Process p = start(qemu(helper.command("/bin/sh", new String[] {"sh", "-c", tree}, "5.6.7")), Map.of());
         long pgid = p.pid();
         groups.add(pgid);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -80,7 +80,7 @@ class HelperTest {
     @Test
     void execRunsTheProgramWithItsOwnArgv0InANewGroup() throws Exception {
         Helper h = extract(tmp);
-        String[] cmd = h.execCommand("/bin/sh", new String[] {"my-argv0", "-c", "echo $0; cut -d' ' -f5 /proc/$$/stat; echo $$"}, null);
+        String[] cmd = h.command("/bin/sh", new String[] {"my-argv0", "-c", "echo $0; cut -d' ' -f5 /proc/$$/stat; echo $$"}, null);
         String[] lines = run(cmd).split("\n");
         assertEquals("0:my-argv0", lines[0]);
         assertEquals(lines[2], lines[1], "pgrp == pid");
@@ -92,7 +92,7 @@ class HelperTest {
         Path script = tmp.resolve("script");
         Files.writeString(script, "echo \"script $1\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        assertEquals("0:script arg", run(h.execCommand(script.toString(), new String[] {"x", "arg"}, null)));
+        assertEquals("0:script arg", run(h.command(script.toString(), new String[] {"x", "arg"}, null)));
     }
 
     @Test
@@ -101,7 +101,7 @@ class HelperTest {
         Path script = tmp.resolve("bad-interpreter");
         Files.writeString(script, "#!/no/such/interpreter\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-        Process p = new ProcessBuilder(h.execCommand(script.toString(), new String[] {"x"}, null))
+        Process p = new ProcessBuilder(h.command(script.toString(), new String[] {"x"}, null))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
@@ -114,7 +114,7 @@ class HelperTest {
     @Test
     void aProgramThatRunsLeavesNoReport() throws Exception {
         Helper h = extract(tmp);
-        Process p = new ProcessBuilder(h.execCommand("/bin/sh", new String[] {"sh", "-c", "exit 127"}, null)).start();
+        Process p = new ProcessBuilder(h.command("/bin/sh", new String[] {"sh", "-c", "exit 127"}, null)).start();
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         assertEquals(127, p.exitValue());
         assertFalse(h.execFailed(p.pid()));
