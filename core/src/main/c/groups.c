@@ -48,19 +48,32 @@ size_t proc_all(struct proc **out) {
     size_t n = 0, cap = 256;
     struct proc *all = malloc(cap * sizeof *all);
     *out = all;
-    if (all == NULL) return 0;
+    if (all == NULL) {
+        fprintf(stderr, "hygiene-helper: malloc: %s\n", strerror(errno));
+        return 0;
+    }
     DIR *d = opendir("/proc");
-    if (d == NULL) return 0;
+    if (d == NULL) {
+        fprintf(stderr, "hygiene-helper: opendir /proc: %s\n", strerror(errno));
+        return 0;
+    }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+        char *end = NULL;
+        errno = 0;
+        long pid = strtol(e->d_name, &end, 10);
+        if (errno != 0 || end == e->d_name || *end != '\0' || pid <= 0 || pid > 0x7fffffffL) continue;
         if (n == cap) {
             struct proc *more = realloc(all, 2 * cap * sizeof *all);
-            if (more == NULL) break;
+            if (more == NULL) {
+                /* What was read so far is still a valid (partial) answer. */
+                fprintf(stderr, "hygiene-helper: realloc: %s\n", strerror(errno));
+                break;
+            }
             all = more;
             cap *= 2;
         }
-        if (proc_read((pid_t) atoi(e->d_name), &all[n]) == 0) n++;
+        if (proc_read((pid_t) pid, &all[n]) == 0) n++;
     }
     closedir(d);
     *out = all;
@@ -75,13 +88,17 @@ int proc_has_marker(pid_t pid, const char *marker) {
     size_t cap = 16384, len = 0;
     char *buf = malloc(cap + 1);
     if (buf == NULL) {
+        fprintf(stderr, "hygiene-helper: malloc: %s\n", strerror(errno));
         close(fd);
         return 0;
     }
     for (;;) {
         if (len == cap) {
             char *more = realloc(buf, 2 * cap + 1);
-            if (more == NULL) break;
+            if (more == NULL) {
+                fprintf(stderr, "hygiene-helper: realloc: %s\n", strerror(errno));
+                break;
+            }
             buf = more;
             cap *= 2;
         }
@@ -121,14 +138,5 @@ int group_kill(pid_t pgid, int sig) {
         return -1;
     }
     if (kill(-pgid, sig) != 0 && errno != ESRCH) return -1;
-    return 0;
-}
-
-int pid_kill(pid_t pid, int sig) {
-    if (pid <= 1 || pid == getpid()) {
-        errno = EPERM;
-        return -1;
-    }
-    if (kill(pid, sig) != 0 && errno != ESRCH) return -1;
     return 0;
 }

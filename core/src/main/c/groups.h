@@ -4,9 +4,7 @@
 
 #include <sys/types.h>
 
-/* The name of the environment variable that marks the descendants of an agent's child: its value
- * is a space-separated list of markers, one per JVM (nested JVMs append theirs). */
-#define MARKER_VAR "PROCESS_HYGIENE_GROUP"
+#include "protocol.h"
 
 struct proc {
     pid_t pid;
@@ -21,7 +19,8 @@ int proc_read(pid_t pid, struct proc *out);
 /* Alive means able to run: not a zombie, not dead. */
 int proc_alive(const struct proc *p);
 
-/* Every process in /proc (read once each); returns the count, sets *out (malloc'd, caller frees). */
+/* Every process in /proc (read once each); returns the count, sets *out (malloc'd, caller frees;
+ * NULL and 0 if it could not be allocated, said on stderr). */
 size_t proc_all(struct proc **out);
 
 /* 1 if MARKER is the last (innermost) token of MARKER_VAR in PID's environment, 0 if not or
@@ -30,8 +29,5 @@ int proc_has_marker(pid_t pid, const char *marker);
 
 /* kill(-pgid, sig), refused for pgid <= 1 and for our own group. 0 if sent or the group is gone. */
 int group_kill(pid_t pgid, int sig);
-
-/* kill(pid, sig), refused for pid <= 1 and ourselves. */
-int pid_kill(pid_t pid, int sig);
 
 #endif

@@ -17,19 +17,22 @@
  *       gets the JDK's own IOException. Only if that report cannot be written does it say why
  *       on stderr.
  *
- *   hygiene-helper signal TERM|KILL PGID...
- *       kill(-PGID, SIG) for each group; TERM is followed by CONT so that stopped members can act
+ *   hygiene-helper signal TERM|KILL TARGET...
+ *       Each TARGET is a group, PGID: kill(-PGID, SIG); or a single process, PID@START: SIG to
+ *       PID only if it still is the process that started at START (field 22 of /proc/PID/stat),
+ *       through a pidfd (see pidfd.c). TERM is followed by CONT so that stopped members can act
  *       on it. Refuses PGID <= 1 and its own process group (which is the JVM's): kill(-0) and
- *       kill(-1) would hit our own group or every process. A group that no longer exists
- *       (ESRCH) is not an error. Exits 0, or 1 if any signal could not be sent.
+ *       kill(-1) would hit our own group or every process; refuses PID <= 1 and itself. A group
+ *       or process that no longer exists (ESRCH), or a PID that belongs to another process now,
+ *       is not an error. Exits 0, or 1 if any signal could not be sent.
  *
- *   hygiene-helper watch GRACE_MS INFO REPORT
+ *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS
  *       The watchdog: see watchdog.c.
  *
  *   hygiene-helper version
  *       Prints the protocol version, for the agent's self-check.
  *
- * See setpgid(2), execve(2), kill(2).
+ * See setpgid(2), execve(2), kill(2), pidfd_send_signal(2).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +44,8 @@
 #include <unistd.h>
 
 #include "groups.h"
+#include "number.h"
+#include "pidfd.h"
 
 #define PROTOCOL "process-hygiene-helper 3"
 
@@ -51,8 +56,8 @@ extern char **environ;
 static int usage(void) {
     fprintf(stderr,
             "usage: hygiene-helper exec REPORT_DIR MARKER PATH ARGV0 [ARG...]\n"
-            "       hygiene-helper signal TERM|KILL PGID...\n"
-            "       hygiene-helper watch GRACE_MS INFO REPORT\n"
+            "       hygiene-helper signal TERM|KILL PGID|PID@START...\n"
+            "       hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS\n"
             "       hygiene-helper version\n");
     return 2;
 }
@@ -131,17 +136,43 @@ static int run_exec(int argc, char **argv) {
     _exit(127);
 }
 
-static int parse_pgid(const char *s, pid_t *out) {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v <= 1 || v > 0x7fffffffL) return -1;
-    *out = (pid_t) v;
+/* SIG to group PGID (CONT after TERM); 0, or 1 (said on stderr). */
+static int signal_group(pid_t pgid, int sig, const char *name) {
+    if (pgid == getpgrp()) {
+        fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
+        return 1;
+    }
+    if (group_kill(pgid, sig) != 0) {
+        fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, name, strerror(errno));
+        return 1;
+    }
+    if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
+        fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
+        return 1;
+    }
+    return 0;
+}
+
+/* SIG to process PID if it started at START (CONT after TERM); 0, or 1 (said on stderr). */
+static int signal_process(pid_t pid, unsigned long long start, int sig, const char *name) {
+    if (pid == getpid() || pid == getppid()) {
+        fprintf(stderr, "hygiene-helper: refusing pid %d: it is ourselves or our parent (the JVM)\n", (int) pid);
+        return 1;
+    }
+    int r = proc_signal(pid, start, sig);
+    if (r < 0) {
+        fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, %s): %s\n", (int) pid, name, strerror(errno));
+        return 1;
+    }
+    if (r == 0 && sig == SIGTERM && proc_signal(pid, start, SIGCONT) < 0) {
+        fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, CONT): %s\n", (int) pid, strerror(errno));
+        return 1;
+    }
     return 0;
 }
 
 static int run_signal(int argc, char **argv) {
-    /* argv: signal TERM|KILL PGID... */
+    /* argv: signal TERM|KILL TARGET... */
     if (argc < 3) return usage();
     int sig;
     if (strcmp(argv[1], "TERM") == 0) sig = SIGTERM;
@@ -150,26 +181,24 @@ static int run_signal(int argc, char **argv) {
 
     int status = 0;
     for (int i = 2; i < argc; i++) {
-        pid_t pgid;
-        if (parse_pgid(argv[i], &pgid) != 0) {
-            fprintf(stderr, "hygiene-helper: refusing group '%s': not a group number above 1\n", argv[i]);
+        char number[32];
+        const char *at = strchr(argv[i], '@');
+        size_t len = at != NULL ? (size_t) (at - argv[i]) : strlen(argv[i]);
+        unsigned long long id, start = 0;
+        int ok = len < sizeof number;
+        if (ok) {
+            memcpy(number, argv[i], len);
+            number[len] = '\0';
+            ok = parse_number(number, 0x7fffffffULL, &id) == 0 && id > 1
+                 && (at == NULL || parse_number(at + 1, ~0ULL, &start) == 0);
+        }
+        if (!ok) {
+            fprintf(stderr, "hygiene-helper: refusing '%s': not a group number above 1, nor PID@START with a pid above 1\n", argv[i]);
             status = 1;
             continue;
         }
-        if (pgid == getpgrp()) {
-            fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
-            status = 1;
-            continue;
-        }
-        if (group_kill(pgid, sig) != 0) {
-            fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, argv[1], strerror(errno));
-            status = 1;
-            continue;
-        }
-        if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
-            fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
-            status = 1;
-        }
+        if (at == NULL) status |= signal_group((pid_t) id, sig, argv[1]);
+        else status |= signal_process((pid_t) id, start, sig, argv[1]);
     }
     return status;
 }

@@ -2,24 +2,37 @@
  * watchdog: terminates the JVM's live groups when the JVM dies without running its shutdown hooks
  * (kill -9, the OOM killer, a crash, Runtime.halt).
  *
- *   hygiene-helper watch GRACE_MS INFO REPORT
+ *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS
  *
- * The JVM starts it once, at its first isolated child, and writes a line on its stdin for each
- * group it starts and each group that is gone:
- *   +<TAB>PGID<TAB>LEADER_START<TAB>MARKER<TAB>COMMAND<TAB>STARTED_AT
- *   -<TAB>PGID<TAB>LEADER_START
- * When stdin reaches EOF (the JVM exited, or closed it after its own shutdown hook), or its parent
- * changes (the JVM died and something else still holds the pipe), every group still listed gets
- * the agent's escalation: SIGTERM and SIGCONT to the group and to its marked escapees, a wait of
- * at most GRACE_MS for them to be gone, then SIGKILL; then it exits, at most GRACE_MS + 1 s after.
- * With INFO 1 it reports each group on stderr; REPORT, unless "-", gets one JSON line per group.
+ * The JVM starts it once, at its first isolated child, with stdin and stdout on /dev/null (no
+ * pipe between them). It forks once: the first process exits 0 as soon as the second is set up
+ * (or 1 if that failed, which the second says on stderr), so that the JVM reaps it before the
+ * application's start() returns and never sees the watchdog among its children. The second calls
+ * setsid(), so that signals aimed at the JVM's process group or terminal (Ctrl-C, kill -- -PGID,
+ * a hangup) do not reach it, and watches the JVM by pid: pidfd_open(JVM_PID), then the start time
+ * in /proc/JVM_PID/stat is compared with JVM_START (a pid already reused means the JVM is gone),
+ * then it waits until the pidfd is readable (the JVM has exited). Where pidfd_open is ENOSYS it
+ * reads /proc/JVM_PID/stat every JVM_POLL_MS instead (gone, another start time, or a zombie).
  *
- * It calls setsid() first, so that signals aimed at the JVM's process group or terminal (Ctrl-C,
- * kill -- -PGID, a hangup) do not reach it. It starts no process, so it leaves no zombie. Last, it
- * removes the private directory it was extracted to.
+ * Once the JVM has died it reads GROUPS (see protocol.h and groups_file.c), which the JVM appends
+ * to for each group it starts and each group that is gone; a missing file means nothing is left
+ * (a normal exit removes it). Every group still listed gets the agent's escalation: SIGTERM and
+ * SIGCONT to the group and to its members outside the group (the pids in its cgroup's
+ * cgroup.procs where it has a cgroup, else the processes carrying its marker), each of those
+ * signalled through a pidfd after checking its start time; a wait of at most GRACE_MS for them to
+ * be gone (for a group with a cgroup also until its cgroup.events says "populated 0"); then
+ * SIGKILL (and "1" to cgroup.kill); then at most GIVE_UP_MS more. With INFO 1 it reports each
+ * group on stderr; REPORT, unless "-", gets one JSON line per group. Then it removes each group's
+ * cgroup directory, then each directory of an R line, and last the private directory it was
+ * extracted to. It starts no process, so it leaves no zombie.
  */
 #define _GNU_SOURCE
+#include "cgroup.h"
 #include "groups.h"
+#include "groups_file.h"
+#include "number.h"
+#include "pidfd.h"
+#include "protocol.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,73 +42,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-struct group {
-    pid_t pgid;
-    unsigned long long start;
-    char *marker;
-    char *command;
-    char *started_at;
-    int live;       /* members seen in the last scan */
-    int signalled;  /* had members when the JVM died */
-    int escapees;   /* marked members outside the group, at the first signal */
-    int killed;
-};
+/* How often the members are counted while they are given time to go. */
+#define SCAN_MS 10
 
-static struct group *groups;
-static size_t ngroups, capacity;
-
-static char *dup_field(const char *s) {
-    char *d = strdup(s == NULL ? "" : s);
-    return d == NULL ? (char *) "" : d;
-}
-
-static void track(char *line) {
-    char *fields[6] = {0};
-    int n = 0;
-    for (char *f = line; n < 6; n++) {
-        fields[n] = f;
-        char *tab = strchr(f, '\t');
-        if (tab == NULL) {
-            n++;
-            break;
-        }
-        *tab = '\0';
-        f = tab + 1;
-    }
-    if (n < 3) return;
-    pid_t pgid = (pid_t) atoi(fields[1]);
-    unsigned long long start = strtoull(fields[2], NULL, 10);
-    if (fields[0][0] == '-') {
-        for (size_t i = 0; i < ngroups; i++) {
-            if (groups[i].pgid == pgid && groups[i].start == start) {
-                free(groups[i].marker);
-                free(groups[i].command);
-                free(groups[i].started_at);
-                groups[i] = groups[--ngroups];
-                return;
-            }
-        }
-        return;
-    }
-    if (fields[0][0] != '+' || pgid <= 1) return;
-    if (ngroups == capacity) {
-        size_t cap = capacity ? 2 * capacity : 64;
-        struct group *more = realloc(groups, cap * sizeof *more);
-        if (more == NULL) return;
-        groups = more;
-        capacity = cap;
-    }
-    struct group *g = &groups[ngroups++];
-    memset(g, 0, sizeof *g);
-    g->pgid = pgid;
-    g->start = start;
-    g->marker = dup_field(n > 3 ? fields[3] : "");
-    g->command = dup_field(n > 4 ? fields[4] : "");
-    g->started_at = dup_field(n > 5 ? fields[5] : "");
-}
+static struct groups_file list;
+/* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
+static pid_t jvm_group = -1;
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -103,44 +59,121 @@ static long long now_ms(void) {
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Counts each group's live members; with SIG, also signals them (the group as a whole, and with
- * MARKERS each marked escapee by pid). A group whose leader pid now belongs to another process
- * (start time differs) had its number reused: it is gone, never signalled. */
-static int scan(int sig, int markers) {
+static void sleep_ms(long ms) {
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static const char *signal_name(int sig) {
+    return sig == SIGTERM ? "TERM" : sig == SIGKILL ? "KILL" : sig == SIGCONT ? "CONT" : "?";
+}
+
+/* SIG to one process (and CONT after TERM), if it still is the one that started at START. */
+static void signal_one(pid_t pid, unsigned long long start, int sig) {
+    if (proc_signal(pid, start, sig) < 0) {
+        fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_name(sig), (int) pid, strerror(errno));
+    } else if (sig == SIGTERM && proc_signal(pid, start, SIGCONT) < 0) {
+        fprintf(stderr, "hygiene-helper: watch: signal CONT to pid %d: %s\n", (int) pid, strerror(errno));
+    }
+}
+
+/* SIG to the whole group (and CONT after TERM); refused for the JVM's group. */
+static void signal_group(pid_t pgid, int sig) {
+    if (pgid == jvm_group) {
+        fprintf(stderr, "hygiene-helper: watch: refusing group %d: it is the JVM's own group\n", (int) pgid);
+        return;
+    }
+    if (group_kill(pgid, sig) != 0) {
+        fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_name(sig), strerror(errno));
+    } else if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
+        fprintf(stderr, "hygiene-helper: watch: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
+    }
+}
+
+static const struct proc *find(const struct proc *all, size_t n, pid_t pid) {
+    for (size_t k = 0; k < n; k++) if (all[k].pid == pid) return &all[k];
+    return NULL;
+}
+
+/* The members of G's cgroup outside its process group: counted, and with SIG signalled one by one
+ * (SIGKILL goes to cgroup.kill instead where there is one). Sets *POPULATED from cgroup.events. */
+static int scan_cgroup(struct group *g, int reused, const struct proc *all, size_t n, int sig, int *populated) {
+    int outside = 0;
+    int each = sig != 0;
+    if (sig == SIGKILL) {
+        if (cgroup_kill(g->cgroup) == 0) each = 0;
+        else if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: write 1 to %s/cgroup.kill: %s\n", g->cgroup, strerror(errno));
+    }
+    pid_t *pids;
+    long m = cgroup_procs(g->cgroup, &pids);
+    if (m < 0) {
+        if (errno != ENOENT && !g->cgroup_unreadable) {
+            g->cgroup_unreadable = 1;
+            fprintf(stderr, "hygiene-helper: watch: read %s/cgroup.procs: %s\n", g->cgroup, strerror(errno));
+        }
+        m = 0;
+    }
+    for (long i = 0; i < m; i++) {
+        struct proc fresh;
+        const struct proc *p = find(all, n, pids[i]);
+        if (p == NULL) {
+            /* Started after /proc was listed. */
+            if (proc_read(pids[i], &fresh) != 0) continue;
+            p = &fresh;
+        }
+        if (!proc_alive(p) || (!reused && p->pgrp == g->pgid)) continue; /* the group signal reaches it */
+        outside++;
+        if (each) signal_one(p->pid, p->start, sig);
+    }
+    free(pids);
+    int pop = cgroup_populated(g->cgroup);
+    if (pop < 0) {
+        if (!g->cgroup_unreadable) {
+            g->cgroup_unreadable = 1;
+            fprintf(stderr, "hygiene-helper: watch: read %s/cgroup.events: %s\n", g->cgroup, strerror(errno));
+        }
+        pop = 0;
+    }
+    *populated = pop;
+    return outside;
+}
+
+/* Counts each group's live members; with SIG, also signals them (the group as a whole, and each
+ * member outside it by pid). A group whose leader pid now belongs to another process (start time
+ * differs) had its number reused: its group is gone, never signalled. Returns the number of
+ * groups with members. */
+static int scan(int sig) {
     struct proc *all;
     size_t n = proc_all(&all);
+    pid_t self = getpid();
     int busy = 0;
-    for (size_t i = 0; i < ngroups; i++) {
-        struct group *g = &groups[i];
-        int reused = 0, live = 0, escapees = 0;
+    for (size_t i = 0; i < list.ngroups; i++) {
+        struct group *g = &list.groups[i];
+        int reused = 0, in_group = 0, outside = 0, populated = 0;
         for (size_t k = 0; k < n; k++) {
             if (all[k].pid == g->pgid && all[k].start != g->start) reused = 1;
         }
         for (size_t k = 0; k < n; k++) {
             if (!proc_alive(&all[k])) continue;
             if (!reused && all[k].pgrp == g->pgid) {
-                live++;
-            } else if (markers && g->marker[0] != '\0' && all[k].pid != getpid()
+                in_group++;
+            } else if (g->cgroup[0] == '\0' && g->marker[0] != '\0' && all[k].pid != self
                        && proc_has_marker(all[k].pid, g->marker)) {
-                escapees++;
-                live++;
-                if (sig) {
-                    pid_kill(all[k].pid, sig);
-                    if (sig == SIGTERM) pid_kill(all[k].pid, SIGCONT);
-                }
+                outside++;
+                if (sig) signal_one(all[k].pid, all[k].start, sig);
             }
         }
-        if (sig && !reused && live > escapees) {
-            group_kill(g->pgid, sig);
-            if (sig == SIGTERM) group_kill(g->pgid, SIGCONT);
-        }
+        if (g->cgroup[0] != '\0') outside += scan_cgroup(g, reused, all, n, sig, &populated);
+        if (sig && !reused && in_group > 0) signal_group(g->pgid, sig);
+        int live = in_group + outside;
         if (sig == SIGTERM) {
-            g->escapees = escapees;
-            g->signalled = live > 0;
+            g->escapees = outside;
+            g->signalled = live > 0 || populated;
         }
-        if (sig == SIGKILL && live > 0) g->killed = 1;
+        if (sig == SIGKILL && (live > 0 || populated)) g->killed = 1;
         g->live = live;
-        if (live) busy++;
+        if (live > 0 || populated) busy++;
     }
     free(all);
     return busy;
@@ -160,17 +193,23 @@ static void json_string(FILE *f, const char *s) {
 static void report(int info, const char *path) {
     double uptime = 0;
     FILE *u = fopen("/proc/uptime", "r");
-    if (u != NULL) {
+    if (u == NULL) {
+        fprintf(stderr, "hygiene-helper: watch: open /proc/uptime: %s\n", strerror(errno));
+    } else {
         if (fscanf(u, "%lf", &uptime) != 1) uptime = 0;
         fclose(u);
     }
     long ticks = sysconf(_SC_CLK_TCK);
-    FILE *out = (path != NULL && strcmp(path, "-") != 0) ? fopen(path, "a") : NULL;
+    FILE *out = NULL;
+    if (path != NULL && strcmp(path, "-") != 0) {
+        out = fopen(path, "a");
+        if (out == NULL) fprintf(stderr, "hygiene-helper: watch: open %s: %s\n", path, strerror(errno));
+    }
     time_t t = time(NULL);
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-    for (size_t i = 0; i < ngroups; i++) {
-        struct group *g = &groups[i];
+    for (size_t i = 0; i < list.ngroups; i++) {
+        struct group *g = &list.groups[i];
         if (!g->signalled) continue;
         long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
         const char *sig = g->killed ? "SIGKILL" : "SIGTERM";
@@ -189,102 +228,196 @@ static void report(int info, const char *path) {
             fputs("}\n", out);
         }
     }
-    if (out != NULL) fclose(out);
+    if (out != NULL && fclose(out) != 0) fprintf(stderr, "hygiene-helper: watch: write %s: %s\n", path, strerror(errno));
 }
 
 /* The escalation, for every group still listed. */
-static void terminate_all(long grace_ms, int info, const char *report_path) {
-    /* Only groups with members are reported. */
-    if (scan(SIGTERM, 1) == 0) return;
+static void terminate_all(long grace_ms) {
+    /* Only groups with members are signalled and reported. */
+    if (scan(SIGTERM) == 0) return;
     long long deadline = now_ms() + grace_ms;
     int busy = 1;
     while (busy && now_ms() < deadline) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        busy = scan(0, 1) > 0;
+        sleep_ms(SCAN_MS);
+        busy = scan(0) > 0;
     }
     if (busy) {
-        scan(SIGKILL, 1);
-        long long give_up = now_ms() + 1000;
-        while (scan(0, 1) > 0 && now_ms() < give_up) {
-            struct timespec ts = {0, 10 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
+        scan(SIGKILL);
+        long long give_up = now_ms() + GIVE_UP_MS;
+        while (scan(0) > 0 && now_ms() < give_up) sleep_ms(SCAN_MS);
     }
-    report(info, report_path);
+}
+
+/* rmdir PATH, retried while it is busy (members still leaving) for up to GIVE_UP_MS; a directory
+ * that is gone already is fine. */
+static void remove_directory(const char *path) {
+    long long give_up = now_ms() + GIVE_UP_MS;
+    while (rmdir(path) != 0) {
+        if (errno == ENOENT) return;
+        if (errno != EBUSY || now_ms() >= give_up) {
+            fprintf(stderr, "hygiene-helper: watch: rmdir %s: %s\n", path, strerror(errno));
+            return;
+        }
+        sleep_ms(SCAN_MS);
+    }
+}
+
+/* The groups' own cgroups first, then the JVM's (R lines), whose children they are. */
+static void remove_cgroups(void) {
+    for (size_t i = 0; i < list.ngroups; i++) {
+        if (list.groups[i].cgroup[0] != '\0') remove_directory(list.groups[i].cgroup);
+    }
+    for (size_t i = 0; i < list.nremovals; i++) {
+        const char *path = list.removals[i];
+        const char *base = strrchr(path, '/');
+        if (base == NULL || strncmp(base + 1, DIR_PREFIX, strlen(DIR_PREFIX)) != 0) {
+            fprintf(stderr, "hygiene-helper: watch: refusing to remove %s: its name does not start with %s\n", path, DIR_PREFIX);
+            continue;
+        }
+        remove_directory(path);
+    }
 }
 
 /* Removes the private directory the helper was extracted to (the JVM removes it at a normal exit;
- * after kill -9 nobody else would): only the helper itself and exec-failure reports, then the
- * directory, and only if it is one of ours by name. */
+ * after kill -9 nobody else would): only what the agent puts there (the helper, exec-failure
+ * reports, the groups file), then the directory, and only if it is one of ours by name. */
 static void remove_own_directory(void) {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return;
+    if (n <= 0) {
+        fprintf(stderr, "hygiene-helper: watch: readlink /proc/self/exe: %s\n", n < 0 ? strerror(errno) : "empty");
+        return;
+    }
     exe[n] = '\0';
     char *deleted = strstr(exe, " (deleted)");
     if (deleted != NULL) *deleted = '\0';
     char *slash = strrchr(exe, '/');
-    if (slash == NULL || strcmp(slash + 1, "hygiene-helper") != 0) return;
+    if (slash == NULL || strcmp(slash + 1, HELPER_FILE) != 0) return;
     *slash = '\0';
     const char *base = strrchr(exe, '/');
-    if (base == NULL || strncmp(base + 1, "process-hygiene-", 16) != 0) return;
+    if (base == NULL || strncmp(base + 1, DIR_PREFIX, strlen(DIR_PREFIX)) != 0) return;
     DIR *d = opendir(exe);
-    if (d == NULL) return;
+    if (d == NULL) {
+        if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: opendir %s: %s\n", exe, strerror(errno));
+        return;
+    }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, "hygiene-helper") == 0 || strncmp(e->d_name, "exec-failed.", 12) == 0) {
-            unlinkat(dirfd(d), e->d_name, 0);
+        if (strcmp(e->d_name, HELPER_FILE) == 0 || strcmp(e->d_name, GROUPS_FILE) == 0
+            || strcmp(e->d_name, GROUPS_TMP) == 0
+            || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0) {
+            if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
+                fprintf(stderr, "hygiene-helper: watch: unlink %s/%s: %s\n", exe, e->d_name, strerror(errno));
+            }
         }
     }
     closedir(d);
-    rmdir(exe);
+    if (rmdir(exe) != 0 && errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: rmdir %s: %s\n", exe, strerror(errno));
 }
 
-int run_watch(int argc, char **argv) {
-    /* argv: watch GRACE_MS INFO REPORT */
-    if (argc < 4) {
-        fprintf(stderr, "usage: hygiene-helper watch GRACE_MS INFO REPORT\n");
-        return 2;
+/* True while PID is the process that started at START and has not exited (not a zombie). */
+static int jvm_alive(pid_t pid, unsigned long long start) {
+    struct proc p;
+    return proc_read(pid, &p) == 0 && p.start == start && proc_alive(&p);
+}
+
+/* Opens the JVM: *PIDFD is a pidfd on it, or -1 where pidfd_open is ENOSYS. Returns 1 if the JVM
+ * is alive and watched, 0 if it is gone already, -1 if it cannot be watched (said on stderr). */
+static int jvm_open(pid_t pid, unsigned long long start, int *pidfd) {
+    *pidfd = pidfd_open_pid(pid);
+    if (*pidfd < 0) {
+        if (errno == ESRCH) return 0;
+        if (errno != ENOSYS) {
+            fprintf(stderr, "hygiene-helper: watch: pidfd_open %d: %s\n", (int) pid, strerror(errno));
+            return -1;
+        }
     }
-    long grace_ms = atol(argv[1]);
-    int info = atoi(argv[2]);
-    const char *report_path = argv[3];
+    struct proc p;
+    if (proc_read(pid, &p) != 0 || p.start != start || !proc_alive(&p)) return 0;
+    jvm_group = p.pgrp;
+    return 1;
+}
+
+/* Returns once the JVM has exited. */
+static void jvm_wait(pid_t pid, unsigned long long start, int pidfd) {
+    if (pidfd >= 0) {
+        struct pollfd p = {pidfd, POLLIN, 0};
+        int r;
+        do r = poll(&p, 1, -1); while (r < 0 && errno == EINTR);
+        if (r > 0) return;
+        fprintf(stderr, "hygiene-helper: watch: poll pidfd of %d: %s\n", (int) pid, r < 0 ? strerror(errno) : "no event");
+    }
+    while (jvm_alive(pid, start)) sleep_ms(JVM_POLL_MS);
+}
+
+
+/* The watchdog itself: the second process. Writes one byte to READY once it watches the JVM. */
+static int watch(long grace_ms, int info, const char *report_path, pid_t jvm, unsigned long long jvm_start,
+                 const char *groups_path, int ready) {
     if (setsid() < 0) fprintf(stderr, "hygiene-helper: watch: setsid: %s\n", strerror(errno));
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
-    pid_t parent = getppid();
+    int pidfd;
+    int alive = jvm_open(jvm, jvm_start, &pidfd);
+    if (alive < 0) return 1;
+    ssize_t w;
+    do w = write(ready, "1", 1); while (w < 0 && errno == EINTR);
+    if (w != 1) fprintf(stderr, "hygiene-helper: watch: write to the first process: %s\n", w < 0 ? strerror(errno) : "short");
+    close(ready);
 
-    size_t cap = 65536, len = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL) return 1;
-    for (;;) {
-        struct pollfd p = {0, POLLIN, 0};
-        int r = poll(&p, 1, 100);
-        if (r < 0 && errno != EINTR) break;
-        if (getppid() != parent) break; /* the JVM is gone, whoever holds the pipe */
-        if (r <= 0) continue;
-        if (len == cap) {
-            char *more = realloc(buf, 2 * cap);
-            if (more == NULL) break;
-            buf = more;
-            cap *= 2;
+    if (alive) jvm_wait(jvm, jvm_start, pidfd);
+    if (pidfd >= 0) close(pidfd);
+
+    if (groups_file_read(groups_path, &list) != 0) {
+        /* No file: a normal exit whose shutdown hook removed it; nothing is left. */
+        if (errno == EPERM || errno == ELOOP) {
+            fprintf(stderr, "hygiene-helper: watch: refusing %s: not a regular file of our own that only we may write\n", groups_path);
+        } else if (errno != ENOENT) {
+            fprintf(stderr, "hygiene-helper: watch: read %s: %s\n", groups_path, strerror(errno));
         }
-        ssize_t got = read(0, buf + len, cap - len);
-        if (got <= 0) break; /* EOF: the JVM exited or closed it */
-        len += (size_t) got;
-        char *start = buf, *nl;
-        while ((nl = memchr(start, '\n', (size_t) (buf + len - start))) != NULL) {
-            *nl = '\0';
-            track(start);
-            start = nl + 1;
-        }
-        len -= (size_t) (start - buf);
-        memmove(buf, start, len);
+    } else {
+        terminate_all(grace_ms);
+        report(info, report_path);
+        remove_cgroups();
     }
-    free(buf);
-    terminate_all(grace_ms, info, report_path);
     remove_own_directory();
     return 0;
+}
+
+int run_watch(int argc, char **argv) {
+    /* argv: watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS */
+    unsigned long long grace_ms, info, jvm, jvm_start;
+    if (argc != 7 || parse_number(argv[1], 24ULL * 3600 * 1000, &grace_ms) != 0
+        || parse_number(argv[2], 1, &info) != 0 || parse_number(argv[4], 0x7fffffffULL, &jvm) != 0 || jvm <= 1
+        || parse_number(argv[5], ~0ULL, &jvm_start) != 0 || argv[6][0] == '\0') {
+        fprintf(stderr, "usage: hygiene-helper watch GRACE_MS INFO(0|1) REPORT JVM_PID JVM_START GROUPS\n");
+        return 2;
+    }
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) {
+        fprintf(stderr, "hygiene-helper: watch: pipe: %s\n", strerror(errno));
+        return 1;
+    }
+    pid_t child = fork();
+    if (child < 0) {
+        fprintf(stderr, "hygiene-helper: watch: fork: %s\n", strerror(errno));
+        return 1;
+    }
+    if (child == 0) {
+        close(ready[0]);
+        return watch((long) grace_ms, (int) info, argv[3], (pid_t) jvm, jvm_start, argv[6], ready[1]);
+    }
+    /* The first process: done once the watchdog says it watches the JVM. */
+    close(ready[1]);
+    char byte;
+    ssize_t r;
+    do r = read(ready[0], &byte, 1); while (r < 0 && errno == EINTR);
+    if (r == 1) return 0;
+    if (r < 0) fprintf(stderr, "hygiene-helper: watch: read from the watchdog: %s\n", strerror(errno));
+    /* It failed its setup (and said why): reap it. */
+    int status;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return 1;
 }

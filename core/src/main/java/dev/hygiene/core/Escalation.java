@@ -40,7 +40,7 @@ final class Escalation {
     }
 
     static final long MAX_POLL_MS = 20;
-    private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long GIVE_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(HelperProtocol.GIVE_UP_MS);
 
     private static final class Pending {
         final long since = System.nanoTime();

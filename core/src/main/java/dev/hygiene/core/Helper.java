@@ -31,7 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class Helper implements GroupLauncher {
 
-    static final String FILE_NAME = "hygiene-helper";
+    static final String FILE_NAME = HelperProtocol.HELPER_FILE;
 
     private final Path dir;
     private final Path file;
@@ -137,13 +137,18 @@ public final class Helper implements GroupLauncher {
     private static Path createPrivateDirectory(Path base, Set<PosixFilePermission> owner) throws IOException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; ; attempt++) {
-            String name = "process-hygiene-" + Long.toHexString(random.nextLong() ^ System.nanoTime());
+            String name = HelperProtocol.DIR_PREFIX + Long.toHexString(random.nextLong() ^ System.nanoTime());
             try {
                 return Files.createDirectory(base.resolve(name), PosixFilePermissions.asFileAttribute(owner));
             } catch (FileAlreadyExistsException e) {
                 if (attempt >= 20) throw e;
             }
         }
+    }
+
+    /** The private directory the helper was extracted to (where the watchdog's groups file is). */
+    Path directory() {
+        return dir;
     }
 
     /** The helper's path as given to execve. */
@@ -173,12 +178,34 @@ public final class Helper implements GroupLauncher {
      */
     @Override
     public boolean execFailed(long pid) {
-        Path report = dir.resolve("exec-failed." + pid);
+        Path report = dir.resolve(HelperProtocol.EXEC_FAILED_PREFIX + pid);
         try {
             return Files.deleteIfExists(report);
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * The command that sends SIGNAL ("TERM" or "KILL") to each target: a group number, or a single
+     * process as {@link #processTarget PID@START}.
+     */
+    public String[] signalCommand(String signal, List<String> targets) {
+        String[] out = new String[targets.size() + 3];
+        out[0] = command;
+        out[1] = "signal";
+        out[2] = signal;
+        for (int i = 0; i < targets.size(); i++) out[i + 3] = targets.get(i);
+        return out;
+    }
+
+    /**
+     * A single process for {@link #signalCommand(String, List)}: the helper signals PID only while
+     * it is still the process that started at START_TIME (through a pidfd, so a reused pid is
+     * never hit).
+     */
+    public static String processTarget(long pid, long startTime) {
+        return pid + "@" + startTime;
     }
 
     /** The command that sends SIGNAL ("TERM" or "KILL") to each group. */

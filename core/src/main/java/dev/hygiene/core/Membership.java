@@ -16,7 +16,7 @@ import java.util.Map;
  */
 final class Membership {
 
-    static final String MARKER_VAR = "PROCESS_HYGIENE_GROUP";
+    static final String MARKER_VAR = HelperProtocol.MARKER_VAR;
     private static final byte[] MARKER_PREFIX = (MARKER_VAR + "=").getBytes(StandardCharsets.ISO_8859_1);
 
     private final Map<Long, ProcStat> byPid = new HashMap<>();

@@ -183,7 +183,8 @@ public final class ProcessHygiene {
     /**
      * A long-running JVM can lose its helper to a cleaner of /tmp (systemd-tmpfiles removes old
      * files there). If it is gone, extract it again, once per loss, and say so in one line; the
-     * watchdog, a running process, is not affected. True if a start should be tried again.
+     * watchdog, a running process, keeps running, and its list of groups (in the lost helper's
+     * directory) is written anew. True if a start should be tried again.
      */
     private synchronized boolean replaceVanishedHelper(Helper lost) {
         if (helper != lost) return true; // another thread replaced it already
@@ -193,6 +194,7 @@ public final class ProcessHygiene {
         Log.warn("the helper " + lost + " was removed (by a cleaner of temporary files?); "
                 + (fresh != null ? "extracted it again to " + fresh : "cannot extract it again (" + why + "): children are not isolated"));
         lost.delete();
+        if (watchdog != null) watchdog.restore();
         if (fresh != null) {
             helper = fresh;
             launcher = fresh;
@@ -430,8 +432,10 @@ public final class ProcessHygiene {
             synchronized (this) {
                 w = watchdog;
             }
-            if (w != null) w.close();
-            if (helper != null) helper.delete();
+            // Groups still listed are the watchdog's once the JVM has exited; it then removes the
+            // helper's directory itself.
+            boolean leftToWatchdog = w != null && w.close();
+            if (helper != null && !(leftToWatchdog && w.isIn(helper))) helper.delete();
         }
     }
 
@@ -444,7 +448,6 @@ public final class ProcessHygiene {
         initialize();
         int n = 0;
         for (ProcessHandle child : ProcessHandle.current().children().toArray(ProcessHandle[]::new)) {
-            if (watchdog != null && child.pid() == watchdog.pid()) continue;
             long before = statistics.adopted.sum();
             adopt(child);
             if (statistics.adopted.sum() > before) n++;

@@ -11,10 +11,12 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sends SIGTERM (with SIGCONT) or SIGKILL to groups that were just seen alive.
  *
- * <p>Isolated groups are signalled as a whole, kill(-pgid), by the helper, one run for all groups
- * of a step: the kernel delivers a group signal atomically, so a member that is forking cannot
- * slip out. Trees, and every group when no helper runs, are signalled member by member through
- * {@link ProcessHandle#destroy()}, which refuses a pid whose start time changed; that path cannot
+ * <p>Where a helper runs, one helper run per call signals everything: isolated groups as a whole,
+ * kill(-pgid) (the kernel delivers a group signal atomically, so a member that is forking cannot
+ * slip out), and single processes (escapees, members of trees) as PID@START, which the helper
+ * signals through a pidfd only if the pid still has that start time: a pid reused since it was
+ * read is never hit. Where no helper runs, or it cannot be run, processes are signalled one by one
+ * through {@link ProcessHandle#destroy()}, which refuses a pid whose start time changed but cannot
  * send SIGCONT, so a stopped member acts on SIGTERM only once continued, and otherwise is killed
  * after the grace period.
  *
@@ -60,7 +62,8 @@ final class Signals {
                 byMember.addAll(e.getValue());
             }
         }
-        if (!byGroup.isEmpty() && !signalGroups(helper, kill, byGroup)) {
+        if (helper != null && (!byGroup.isEmpty() || !byMember.isEmpty())) {
+            if (signalThroughHelper(helper, kill, byGroup, byMember)) return;
             // The helper could not run: fall back to the members we saw.
             for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
                 if (!e.getKey().isolated) continue;
@@ -70,8 +73,13 @@ final class Signals {
         for (ProcStat s : byMember) signalOne(s, kill);
     }
 
+    private boolean mayBeSignalled(ProcStat s) {
+        return s.pid > 1 && s.pid != ownPid;
+    }
+
+    /** Without a helper: ProcessHandle refuses a pid whose start time changed. */
     private void signalOne(ProcStat s, boolean kill) {
-        if (s.pid <= 1 || s.pid == ownPid) return;
+        if (!mayBeSignalled(s)) return;
         ProcessHandle.of(s.pid).ifPresent(h -> {
             try {
                 if (kill) h.destroyForcibly(); else h.destroy();
@@ -81,11 +89,13 @@ final class Signals {
         });
     }
 
-    /** Runs the helper; false if it could not be run at all. */
-    private boolean signalGroups(Helper helper, boolean kill, List<Long> pgids) {
-        long[] ids = new long[pgids.size()];
-        for (int i = 0; i < ids.length; i++) ids[i] = pgids.get(i);
-        String[] cmd = helper.signalCommand(kill ? "KILL" : "TERM", ids);
+    /** One helper run for the groups PGIDS and the single processes PROCESSES; false if it could not be run at all. */
+    private boolean signalThroughHelper(Helper helper, boolean kill, List<Long> pgids, List<ProcStat> processes) {
+        List<String> targets = new ArrayList<>(pgids.size() + processes.size());
+        for (long pgid : pgids) targets.add(Long.toString(pgid));
+        for (ProcStat s : processes) if (mayBeSignalled(s)) targets.add(Helper.processTarget(s.pid, s.startTime));
+        if (targets.isEmpty()) return true;
+        String[] cmd = helper.signalCommand(kill ? "KILL" : "TERM", targets);
         try {
             Process p;
             boolean outer = Untracked.enter();
@@ -101,13 +111,13 @@ final class Signals {
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                Log.warn("the helper did not finish signalling groups " + pgids);
+                Log.warn("the helper did not finish signalling " + targets);
             } else if (p.exitValue() != 0 || !out.isEmpty()) {
-                Log.warn("signalling groups " + pgids + ": " + out.replace('\n', ' '));
+                Log.warn("signalling " + targets + ": " + out.replace('\n', ' '));
             }
             return true;
         } catch (IOException e) {
-            Log.warn("cannot run the helper to signal groups " + pgids + ": " + e.getMessage());
+            Log.warn("cannot run the helper to signal " + targets + ": " + e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

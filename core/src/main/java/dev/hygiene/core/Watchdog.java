@@ -1,85 +1,211 @@
 package dev.hygiene.core;
 
+import java.io.File;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The helper in watch mode (src/main/c/watchdog.c): a small process, in a session of its own, that
- * knows the live groups and gives them the escalation if the JVM dies without running its
- * shutdown hooks (kill -9, the OOM killer, a crash, Runtime.halt). It learns of each group through
- * a line on its stdin, and acts when that pipe reaches EOF or its parent changes.
+ * gives the live groups the escalation if the JVM dies without running its shutdown hooks (kill
+ * -9, the OOM killer, a crash, Runtime.halt).
  *
- * <p>Started at the first isolated child, never before. Its pipe is not inherited by children the
- * JDK starts (the JDK closes every descriptor above 2 in them); the watchdog also notices its
- * parent's death by itself, in case something else holds the pipe.
+ * <p>It is not the JVM's child and the JVM holds no descriptor to it, so the application sees
+ * neither (ProcessHandle.children(), its open pipes): the helper forks once, its first process
+ * exits as soon as the second (the watchdog) is set up, and start() waits for that exit, so the
+ * JDK has reaped the first process before the application's start() returns. The watchdog watches
+ * the JVM through a pidfd (the JVM's pid and start time are its arguments) and, once the JVM has
+ * died, reads the live groups from {@link HelperProtocol#GROUPS_FILE} in the helper's private
+ * directory, to which the JVM appends one line per group started and per group gone (opened,
+ * written and closed each time: no descriptor is kept). When most lines are cancelled ones the
+ * file is compacted: the live lines go to {@link HelperProtocol#GROUPS_TMP}, renamed over it.
+ *
+ * <p>Started at the first isolated child, never before.
  */
 final class Watchdog {
 
-    private final Process process;
-    private final OutputStream commands;
-    private boolean broken;
+    /** Compaction once the file has more lines than this and fewer than a quarter of them are live. */
+    private static final int COMPACT_LINES = 1000;
+    private static final long START_TIMEOUT_SECONDS = 10;
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
-    private Watchdog(Process process) {
-        this.process = process;
-        this.commands = process.getOutputStream();
+    private final Path dir;
+    private final File groups;
+    /** The "+" line of each group the file lists as live, in the order they were started (ProcessGroup's identity is the object). */
+    private final Map<ProcessGroup, String> live = new LinkedHashMap<>();
+    /** The "R" lines, kept by compaction. */
+    private final List<String> removals = new ArrayList<>();
+    private int lines;
+    private boolean closed;
+
+    private Watchdog(Path dir) {
+        this.dir = dir;
+        this.groups = dir.resolve(HelperProtocol.GROUPS_FILE).toFile();
     }
 
     /** Starts the watchdog; null (with one warning) if it cannot run. */
     static Watchdog start(Helper helper, Config config) {
+        ProcStat self = ProcStat.self();
+        if (self == null) {
+            Log.warn("cannot start the watchdog (/proc/self/stat is unreadable); groups are not terminated if the JVM is killed");
+            return null;
+        }
+        Watchdog w = new Watchdog(helper.directory());
         String[] cmd = {helper.command(), "watch", Long.toString(config.grace.toMillis()),
-                Log.enabled(Log.Level.INFO) ? "1" : "0", config.report == null ? "-" : config.report.toString()};
+                Log.enabled(Log.Level.INFO) ? "1" : "0", config.report == null ? "-" : config.report.toString(),
+                Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath()};
         boolean outer = Untracked.enter();
         try {
+            Files.createFile(w.groups.toPath(), ownerOnly());
             ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectInput(Redirect.from(new File("/dev/null")))
                     .redirectOutput(Redirect.DISCARD)
                     .redirectError(Redirect.INHERIT);
-            // A nested JVM inherits its parent JVM's marker: the watchdog, in a session of its
-            // own, must not look like an escaped member of the parent's group.
+            // A nested JVM inherits its parent JVM's marker: the watchdog, in a session of its own,
+            // must not look like an escaped member of the parent's group.
             pb.environment().remove(Membership.MARKER_VAR);
-            Process p = pb.start();
-            return new Watchdog(p);
+            int exit = awaitExit(pb.start());
+            if (exit != 0) {
+                Log.warn("cannot start the watchdog (" + (exit < 0 ? "its setup took more than "
+                        + START_TIMEOUT_SECONDS + " s" : "exit " + exit) + "); groups are not terminated if the JVM is killed");
+                Files.deleteIfExists(w.groups.toPath());
+                return null;
+            }
+            return w;
         } catch (IOException e) {
             Log.warn("cannot start the watchdog (" + e.getMessage() + "); groups are not terminated if the JVM is killed");
+            w.groups.delete();
             return null;
         } finally {
             Untracked.exit(outer);
         }
     }
 
+    /** The exit status of the helper's first process, -1 if it did not exit in time (then it is killed). */
+    private static int awaitExit(Process p) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (p.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) return p.exitValue();
+                    p.destroyForcibly();
+                    return -1;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the application's start() goes on: keep its interrupt for later
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
     synchronized void track(ProcessGroup g) {
-        send("+\t" + g.pid + "\t" + g.startTime + "\t" + (g.marker == null ? "" : g.marker) + "\t"
-                + field(g.command) + "\t" + field(g.origin) + "\n");
+        if (closed || live.containsKey(g)) return;
+        String line = HelperProtocol.TAG_LIVE + "\t" + g.pid + "\t" + g.startTime + "\t" + field(g.marker) + "\t"
+                + field(g.cgroup) + "\t" + field(g.command) + "\t" + field(g.origin) + "\n";
+        live.put(g, line);
+        append(line);
     }
 
     synchronized void untrack(ProcessGroup g) {
-        send("-\t" + g.pid + "\t" + g.startTime + "\n");
+        if (closed || live.remove(g) == null) return;
+        append(HelperProtocol.TAG_GONE + "\t" + g.pid + "\t" + g.startTime + "\n");
     }
 
-    /** After the shutdown hook's own escalation: the watchdog gives what is still listed its turn, then exits. */
-    synchronized void close() {
+    /** Asks the watchdog to remove CGROUP_DIR (a per-JVM cgroup directory) at the end, after the groups' own. */
+    synchronized void removeAtEnd(String cgroupDir) {
+        if (closed) return;
+        String line = HelperProtocol.TAG_REMOVE + "\t" + field(cgroupDir) + "\n";
+        removals.add(line);
+        append(line);
+    }
+
+    /**
+     * After the shutdown hook's own escalation: nothing more is written. True if groups are still
+     * listed: the watchdog gives them its turn once the JVM has exited, and then removes the
+     * helper's directory itself. Otherwise the file is removed, and the watchdog has nothing to do.
+     */
+    synchronized boolean close() {
+        closed = true;
+        if (!live.isEmpty()) return true;
+        if (!groups.delete() && groups.exists()) Log.debug("cannot remove " + groups);
+        return false;
+    }
+
+    /** Writes the file anew if it was removed (with the helper's directory, by a cleaner of /tmp). */
+    synchronized void restore() {
+        if (closed || groups.exists()) return;
         try {
-            commands.close();
+            rewrite();
         } catch (IOException e) {
-            // gone already
+            closed = true;
+            Log.warn("cannot write the watchdog's list of groups again (" + e.getMessage()
+                    + "); groups are not terminated if the JVM is killed");
         }
-        broken = true;
     }
 
-    long pid() {
-        return process.pid();
+    /** True if the file is in HELPER's directory. */
+    boolean isIn(Helper helper) {
+        return dir.equals(helper.directory());
     }
 
-    private void send(String line) {
-        if (broken) return;
+    /** One line, in one write of an O_APPEND file opened for it alone. */
+    private void append(String line) {
         try {
-            commands.write(line.getBytes(StandardCharsets.UTF_8));
-            commands.flush();
+            if (!groups.exists()) {
+                // Removed under us (a cleaner of /tmp, or a helper extracted again): write it anew.
+                rewrite();
+                return;
+            }
+            try (FileOutputStream out = new FileOutputStream(groups, true)) {
+                out.write(line.getBytes(StandardCharsets.UTF_8));
+            }
+            lines++;
+            if (lines > COMPACT_LINES && 4 * (live.size() + removals.size()) < lines) rewrite();
         } catch (IOException e) {
-            broken = true;
-            Log.warn("the watchdog is gone (" + e.getMessage() + "); groups are not terminated if the JVM is killed");
+            closed = true;
+            Log.warn("cannot write the watchdog's list of groups (" + e.getMessage()
+                    + "); groups are not terminated if the JVM is killed");
         }
+    }
+
+    /** The live lines and R lines only, written to GROUPS_TMP and renamed over the file (atomically). */
+    private void rewrite() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        }
+        Path tmp = dir.resolve(HelperProtocol.GROUPS_TMP);
+        Files.deleteIfExists(tmp);
+        StringBuilder text = new StringBuilder();
+        for (String l : live.values()) text.append(l);
+        for (String r : removals) text.append(r);
+        try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(tmp,
+                Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()))) {
+            out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        Files.move(tmp, groups.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        lines = live.size() + removals.size();
+    }
+
+    private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
+        return PosixFilePermissions.asFileAttribute(OWNER_ONLY);
     }
 
     private static String field(String s) {

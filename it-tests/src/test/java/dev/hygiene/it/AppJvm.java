@@ -279,26 +279,39 @@ public final class AppJvm {
     }
 
     /**
-     * The agent's watchdog: the child of the JVM running {@code hygiene-helper watch ...}, recorded
-     * for the cleanup (it has a session of its own, and outlives a JVM killed with SIGKILL); waits
-     * up to 10 s for it. Call it while the JVM is alive.
+     * The agent's watchdog: the process running {@code hygiene-helper watch ...} for this JVM
+     * (not the JVM's child: the helper forks it and exits), recorded for the cleanup (it has a
+     * session of its own, and outlives a JVM killed with SIGKILL); waits up to 10 s for it. Call
+     * it while the JVM is alive.
      */
     public Proc.Stat awaitWatchdog() {
         Proc.Stat[] found = {null};
         Poll.assertWithin(Duration.ofSeconds(10), () -> (found[0] = findWatchdog()) != null,
-                () -> "no watchdog among the children of JVM " + jvmPid + ": " + childrenDescribed() + describe());
+                () -> "no watchdog for JVM " + jvmPid + describe());
         return found[0];
     }
 
-    /** The watchdog among the JVM's live children (recorded for the cleanup), or null. */
+    /** The watchdog of this JVM (recorded for the cleanup), or null. */
     private Proc.Stat findWatchdog() {
         long jvm = jvmPid;
         if (jvm == 0) return null;
-        for (Proc.Stat s : Proc.liveChildren(jvm)) {
-            if (isWatchdog(s.pid)) {
-                cleanup.recordPid(s.pid);
-                return s;
-            }
+        Proc.Stat w = watchdogOf(jvm);
+        if (w != null) cleanup.recordPid(w.pid);
+        return w;
+    }
+
+    /**
+     * The live process that watches JVM: it runs {@code .../hygiene-helper watch GRACE_MS INFO
+     * REPORT JVM_PID JVM_START GROUPS} with JVM_PID the JVM's pid and JVM_START its start time.
+     * Null if there is none.
+     */
+    public static Proc.Stat watchdogOf(long jvm) {
+        Proc.Stat j = Proc.stat(jvm);
+        if (j == null) return null;
+        for (Proc.Stat s : Proc.all()) {
+            if (!s.alive() || !isWatchdog(s.pid)) continue;
+            String[] argv = Proc.cmdline(s.pid).split("\\|");
+            if (argv.length >= 7 && argv[5].equals(Long.toString(jvm)) && argv[6].equals(Long.toString(j.startTime))) return s;
         }
         return null;
     }
@@ -307,10 +320,6 @@ public final class AppJvm {
     public static boolean isWatchdog(long pid) {
         String cmdline = Proc.cmdline(pid);
         return cmdline != null && cmdline.contains("hygiene-helper|watch|");
-    }
-
-    private String childrenDescribed() {
-        return Proc.liveChildren(jvmPid).stream().map(s -> s + " " + Proc.cmdline(s.pid)).collect(Collectors.toList()).toString();
     }
 
     /** The pid of the launched process: the JVM's, except for {@link Launch#TERMINAL} (script's). */

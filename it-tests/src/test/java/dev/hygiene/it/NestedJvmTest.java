@@ -253,16 +253,10 @@ class NestedJvmTest extends AppJvmTest {
     Proc.Stat awaitWatchdog(long jvm) {
         Proc.Stat[] found = {null};
         Poll.assertWithin(Duration.ofSeconds(10), () -> {
-            for (Proc.Stat s : Proc.all()) {
-                String cmd = s.ppid == jvm && s.alive() ? Proc.cmdline(s.pid) : null;
-                if (cmd != null && cmd.contains("hygiene-helper|watch|")) {
-                    cleanup.recordPid(s.pid);
-                    found[0] = s;
-                    return true;
-                }
-            }
-            return false;
-        }, () -> "no watchdog among the children of JVM " + jvm);
+            found[0] = AppJvm.watchdogOf(jvm);
+            if (found[0] != null) cleanup.recordPid(found[0].pid);
+            return found[0] != null;
+        }, () -> "no watchdog for JVM " + jvm);
         return found[0];
     }
 

@@ -16,12 +16,15 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Issue 3, watchdog: when the JVM dies without running its shutdown hooks (SIGKILL, also of a
  * stopped JVM or of the JVM's whole process group, Runtime.halt), the watchdog (the helper in
- * watch mode, a child of the JVM in a session of its own) gives every live group the escalation:
+ * watch mode, in a session of its own, not the JVM's child) gives every live group the escalation:
  * no member survives beyond grace + 1 s, a tree ignoring SIGTERM lives on through the grace period
  * and is killed after it, and the watchdog itself is gone within grace + 1 s too. While it waits
  * its resident size is at most 2 MB. A JVM that starts no process starts no watchdog and extracts
@@ -149,7 +152,8 @@ class WatchdogTest extends AppJvmTest {
         AppJvm app = app(jdk, LazyApp.class).agent("grace=1s,log=debug").jvmOption("-Djava.io.tmpdir=" + tmp).start();
         long[] jvm = app.jvm();
         app.awaitLine("READY");
-        assertEquals(List.of(), describe(Proc.liveChildren(jvm[0])), "no child of the JVM, so no watchdog" + app.describe());
+        assertEquals(List.of(), describe(Proc.liveChildren(jvm[0])), "no child of the JVM" + app.describe());
+        assertNull(AppJvm.watchdogOf(jvm[0]), "no watchdog" + app.describe());
         assertEquals(List.of(), list(tmp), "no helper directory in java.io.tmpdir");
         assertEquals(List.of(), helperLines(app), "no helper extracted");
 
@@ -166,8 +170,9 @@ class WatchdogTest extends AppJvmTest {
     }
 
     /**
-     * The JVM's watchdog: its child, running {@code hygiene-helper watch GRACE_MS ...}, leading a
-     * session (and group) of its own, resident in at most 2 MB.
+     * The JVM's watchdog: running {@code hygiene-helper watch GRACE_MS ...}, not the JVM's child
+     * (so the application never sees it among its children), leading a session (and group) of its
+     * own, resident in at most 2 MB.
      */
     static Proc.Stat assertWatchdogInItsOwnSession(AppJvm app, long[] jvm) {
         Proc.Stat w = app.awaitWatchdog();
@@ -179,7 +184,9 @@ class WatchdogTest extends AppJvmTest {
             return s != null && s.session == w.pid;
         }, () -> "the watchdog leads a session of its own: " + Proc.stat(w.pid) + ", JVM " + jvm[0]);
         Proc.Stat s = Proc.stat(w.pid);
-        assertEquals(jvm[0], s.ppid, "a child of the JVM: " + s);
+        assertNotEquals(jvm[0], s.ppid, "not a child of the JVM: " + s);
+        assertFalse(ProcessHandle.of(jvm[0]).map(h -> h.children().anyMatch(c -> c.pid() == w.pid)).orElse(false),
+                "not among the JVM's children as ProcessHandle sees them: " + s);
         assertEquals(w.pid, s.pgrp, "the watchdog leads its group: " + s);
         long kb = Proc.residentKb(w.pid);
         assertTrue(kb > 0 && kb <= MAX_RESIDENT_KB, "the watchdog's VmRSS is at most 2 MB: " + kb + " kB");

@@ -1,0 +1,42 @@
+/*
+ * protocol: what the JVM and the helper agree on, on the helper's side. The Java side is
+ * dev.hygiene.core.HelperProtocol: HelperProtocolTest reads this file and checks every #define
+ * below against the Java constant of the same name. Keep one #define per line, its value a plain
+ * string or decimal number.
+ */
+#ifndef HYGIENE_PROTOCOL_H
+#define HYGIENE_PROTOCOL_H
+
+/* The environment variable that marks the descendants of an agent's child: its value is a
+ * space-separated list of markers, one per JVM (nested JVMs append theirs). */
+#define MARKER_VAR "PROCESS_HYGIENE_GROUP"
+
+/* The helper's private directory is BASE/DIR_PREFIX<random>; a cgroup directory the watchdog
+ * removes at the end (an R line) must have a name starting with it too. */
+#define DIR_PREFIX "process-hygiene-"
+
+/* In the private directory: the helper, and the exec mode's report of a failed execve (the pid
+ * follows the prefix). */
+#define HELPER_FILE "hygiene-helper"
+#define EXEC_FAILED_PREFIX "exec-failed."
+
+/* In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM and
+ * read by the watchdog once the JVM has died; compacted by writing GROUPS_TMP and renaming it. */
+#define GROUPS_FILE "groups"
+#define GROUPS_TMP "groups.tmp"
+
+/* The first byte of a line of GROUPS_FILE (fields separated by one TAB, the line ends with '\n'):
+ *   +  PGID  LEADER_START  MARKER  CGROUP  COMMAND  STARTED_AT    a group is live
+ *   -  PGID  LEADER_START                                          that group is gone
+ *   R  PATH                                                        a cgroup directory to remove at the end */
+#define TAG_LIVE "+"
+#define TAG_GONE "-"
+#define TAG_REMOVE "R"
+
+/* After SIGKILL, how long members may take to be gone before they are given up on. */
+#define GIVE_UP_MS 1000
+
+/* Where pidfd_open is missing (ENOSYS): how often the watchdog reads /proc/PID/stat of the JVM. */
+#define JVM_POLL_MS 100
+
+#endif

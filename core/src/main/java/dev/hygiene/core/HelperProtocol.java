@@ -1,0 +1,52 @@
+package dev.hygiene.core;
+
+/**
+ * What the JVM and the helper agree on, on the JVM's side; the helper's side is
+ * {@code src/main/c/protocol.h}, and HelperProtocolTest checks that every {@code #define} there
+ * has a constant of the same name and value here.
+ */
+final class HelperProtocol {
+
+    /**
+     * The environment variable that marks the descendants of an agent's child: its value is a
+     * space-separated list of markers, one per JVM (nested JVMs append theirs).
+     */
+    static final String MARKER_VAR = "PROCESS_HYGIENE_GROUP";
+
+    /**
+     * The helper's private directory is BASE/DIR_PREFIX&lt;random&gt;; a cgroup directory the
+     * watchdog removes at the end (an R line) must have a name starting with it too.
+     */
+    static final String DIR_PREFIX = "process-hygiene-";
+
+    /** In the private directory: the helper. */
+    static final String HELPER_FILE = "hygiene-helper";
+    /** In the private directory: the exec mode's report of a failed execve, the pid appended. */
+    static final String EXEC_FAILED_PREFIX = "exec-failed.";
+
+    /**
+     * In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM
+     * and read by the watchdog once the JVM has died; compacted by writing {@link #GROUPS_TMP}
+     * and renaming it.
+     */
+    static final String GROUPS_FILE = "groups";
+    static final String GROUPS_TMP = "groups.tmp";
+
+    /**
+     * The first field of a line of {@link #GROUPS_FILE} (fields separated by one TAB, the line
+     * ends with '\n'): {@code + PGID LEADER_START MARKER CGROUP COMMAND STARTED_AT} (a group is
+     * live), {@code - PGID LEADER_START} (that group is gone), {@code R PATH} (a cgroup directory
+     * to remove at the end, after the groups' own).
+     */
+    static final String TAG_LIVE = "+";
+    static final String TAG_GONE = "-";
+    static final String TAG_REMOVE = "R";
+
+    /** After SIGKILL, how long members may take to be gone before they are given up on. */
+    static final long GIVE_UP_MS = 1000;
+
+    /** Where pidfd_open is missing (ENOSYS): how often the watchdog reads /proc/PID/stat of the JVM. */
+    static final long JVM_POLL_MS = 100;
+
+    private HelperProtocol() {}
+}
