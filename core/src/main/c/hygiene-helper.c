@@ -193,7 +193,8 @@ static int run_signal(int argc, char **argv) {
                  && (at == NULL || parse_number(at + 1, ~0ULL, &start) == 0);
         }
         if (!ok) {
-            fprintf(stderr, "hygiene-helper: refusing '%s': not a group number above 1, nor PID@START with a pid above 1\n", argv[i]);
+            if (at == NULL) fprintf(stderr, "hygiene-helper: refusing group '%s': not a group number above 1\n", argv[i]);
+            else fprintf(stderr, "hygiene-helper: refusing process '%s': not PID@START with a pid above 1\n", argv[i]);
             status = 1;
             continue;
         }

@@ -108,7 +108,11 @@ final class Signals {
             } finally {
                 Untracked.exit(outer);
             }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            String out;
+            // Closed here, not when the JDK notices the exit: the JVM holds no pipe after a signal.
+            try (java.io.InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 Log.warn("the helper did not finish signalling " + targets);
