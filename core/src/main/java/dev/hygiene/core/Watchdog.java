@@ -54,7 +54,7 @@ final class Watchdog {
     private int lines;
     private boolean closed;
 
-    private Watchdog(Path dir) {
+    Watchdog(Path dir) {
         this.dir = dir;
         this.groups = dir.resolve(HelperProtocol.GROUPS_FILE).toFile();
     }
