@@ -309,8 +309,9 @@ public final class AppJvm {
         Proc.Stat j = Proc.stat(jvm);
         if (j == null) return null;
         for (Proc.Stat s : Proc.all()) {
-            if (!s.alive() || !isWatchdog(s.pid)) continue;
-            String[] argv = Proc.cmdline(s.pid).split("\\|");
+            String cmdline = s.alive() ? Proc.cmdline(s.pid) : null;
+            if (cmdline == null || !cmdline.contains("hygiene-helper|watch|")) continue;
+            String[] argv = cmdline.split("\\|");
             if (argv.length >= 7 && argv[5].equals(Long.toString(jvm)) && argv[6].equals(Long.toString(j.startTime))) return s;
         }
         return null;
