@@ -140,12 +140,16 @@ final class Watchdog {
     /**
      * After the shutdown hook's own escalation: nothing more is written. True if groups are still
      * listed: the watchdog gives them its turn once the JVM has exited, and then removes the
-     * helper's directory itself. Otherwise the file is removed, and the watchdog has nothing to do.
+     * helper's directory itself. Otherwise the file is removed (the directory too, if that leaves it
+     * empty), and the watchdog has nothing to do.
      */
     synchronized boolean close() {
         closed = true;
         if (!live.isEmpty()) return true;
         if (!groups.delete() && groups.exists()) Log.debug("cannot remove " + groups);
+        // Empty only if the helper there was lost and the file written anew (restore()): then no
+        // one else removes it. Otherwise the helper is still there, and this does nothing.
+        dir.toFile().delete();
         return false;
     }
 

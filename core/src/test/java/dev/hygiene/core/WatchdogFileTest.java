@@ -118,12 +118,15 @@ class WatchdogFileTest {
 
     @Test
     void aCleanCloseRemovesTheFile() throws Exception {
-        Files.createFile(file());
-        Watchdog w = new Watchdog(tmp);
+        Path dir = Files.createDirectory(tmp.resolve("process-hygiene-test"));
+        Files.createFile(dir.resolve(HelperProtocol.HELPER_FILE));
+        Files.createFile(dir.resolve(HelperProtocol.GROUPS_FILE));
+        Watchdog w = new Watchdog(dir);
         ProcessGroup g = group(30);
         w.track(g);
         w.untrack(g);
         assertFalse(w.close(), "nothing listed");
-        assertFalse(Files.exists(file()), "no file: the watchdog has nothing to do");
+        assertFalse(Files.exists(dir.resolve(HelperProtocol.GROUPS_FILE)), "no file: the watchdog has nothing to do");
+        assertTrue(Files.exists(dir.resolve(HelperProtocol.HELPER_FILE)), "the helper is the shutdown hook's to remove");
     }
 }
