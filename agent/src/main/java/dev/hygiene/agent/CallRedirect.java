@@ -53,9 +53,11 @@ final class CallRedirect {
     }
 
     /**
-     * Returns the class with every matching call in the method redirected.
+     * Returns a copy of the class with the matching call in the method redirected (B itself is not
+     * changed).
      *
-     * @throws IllegalStateException if the class does not contain exactly one such call
+     * @throws IllegalStateException if the method does not contain exactly one such call (none, or
+     *         more than one), or the constant pool has no room for six more entries
      */
     byte[] apply(byte[] b) {
         Reader r = new Reader(b);
@@ -202,7 +204,7 @@ final class CallRedirect {
     }
 
     /** S in modified UTF-8, without the length that DataOutput.writeUTF puts first. */
-    static byte[] modifiedUtf8(String s) {
+    private static byte[] modifiedUtf8(String s) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             new DataOutputStream(out).writeUTF(s);
