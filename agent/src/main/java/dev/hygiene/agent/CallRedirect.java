@@ -3,7 +3,7 @@ package dev.hygiene.agent;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Redirects the calls of one method to a static method with the same stack effect, inside one
@@ -23,6 +23,7 @@ final class CallRedirect {
     static final int INVOKESTATIC = 0xb8;
 
     private static final int UTF8 = 1, CLASS = 7, METHODREF = 10, NAME_AND_TYPE = 12;
+    private static final byte[] CODE = modifiedUtf8("Code");
 
     /** The call to find. */
     final String inMethod, inDesc;
@@ -30,6 +31,8 @@ final class CallRedirect {
     final String owner, name, desc;
     /** The static method to call instead. */
     final String newOwner, newName, newDesc;
+    /** The names to find as the class file holds them: modified UTF-8 (JVMS 4.4.7). */
+    private final byte[] inMethodUtf, inDescUtf, ownerUtf, nameUtf, descUtf;
 
     CallRedirect(String inMethod, String inDesc, int opcode, String owner, String name, String desc,
                  String newOwner, String newName, String newDesc) {
@@ -42,12 +45,19 @@ final class CallRedirect {
         this.newOwner = newOwner;
         this.newName = newName;
         this.newDesc = newDesc;
+        this.inMethodUtf = modifiedUtf8(inMethod);
+        this.inDescUtf = modifiedUtf8(inDesc);
+        this.ownerUtf = modifiedUtf8(owner);
+        this.nameUtf = modifiedUtf8(name);
+        this.descUtf = modifiedUtf8(desc);
     }
 
     /**
-     * Returns the class with every matching call in the method redirected.
+     * Returns a copy of the class with the matching call in the method redirected (B itself is not
+     * changed).
      *
-     * @throws IllegalStateException if the class does not contain exactly one such call
+     * @throws IllegalStateException if the method does not contain exactly one such call (none, or
+     *         more than one), or the constant pool has no room for six more entries
      */
     byte[] apply(byte[] b) {
         Reader r = new Reader(b);
@@ -71,10 +81,9 @@ final class CallRedirect {
             if (tags[i] != METHODREF) continue;
             int o = offsets[i];
             int cls = r.u2(o + 1), nat = r.u2(o + 3);
-            String clsName = utf8(r, offsets, r.u2(offsets[cls] + 1));
-            String n = utf8(r, offsets, r.u2(offsets[nat] + 1));
-            String d = utf8(r, offsets, r.u2(offsets[nat] + 3));
-            target[i] = clsName.equals(owner) && n.equals(name) && d.equals(desc);
+            target[i] = utf8Is(r, offsets, r.u2(offsets[cls] + 1), ownerUtf)
+                    && utf8Is(r, offsets, r.u2(offsets[nat] + 1), nameUtf)
+                    && utf8Is(r, offsets, r.u2(offsets[nat] + 3), descUtf);
         }
 
         // Skip to the methods.
@@ -90,14 +99,13 @@ final class CallRedirect {
         int found = 0;
         for (int i = 0; i < methods; i++) {
             int start = p;
-            String n = utf8(r, offsets, r.u2(p + 2));
-            String d = utf8(r, offsets, r.u2(p + 4));
+            boolean match = utf8Is(r, offsets, r.u2(p + 2), inMethodUtf) && utf8Is(r, offsets, r.u2(p + 4), inDescUtf);
             p = skipMember(r, p);
-            if (!n.equals(inMethod) || !d.equals(inDesc)) continue;
+            if (!match) continue;
             int a = start + 8;
             for (int k = 0, attrs = r.u2(start + 6); k < attrs; k++) {
                 int len = (int) r.u4(a + 2);
-                if (utf8(r, offsets, r.u2(a)).equals("Code")) {
+                if (utf8Is(r, offsets, r.u2(a), CODE)) {
                     int codeLength = (int) r.u4(a + 10);
                     found += redirect(r, out, a + 14, codeLength, target, newIndex);
                 }
@@ -184,11 +192,26 @@ final class CallRedirect {
         return p;
     }
 
-    private static String utf8(Reader r, int[] offsets, int index) {
+    /**
+     * Whether constant INDEX is a Utf8 entry holding exactly WANTED. Compared as bytes: modified
+     * UTF-8 differs from UTF-8 for NUL and for characters outside the Basic Multilingual Plane.
+     */
+    private static boolean utf8Is(Reader r, int[] offsets, int index, byte[] wanted) {
         int o = offsets[index];
         if (r.u1(o) != UTF8) throw new IllegalStateException("constant " + index + " is not a Utf8");
-        // Class file names and descriptors of the JDK are ASCII: modified UTF-8 equals UTF-8 there.
-        return new String(r.b, o + 3, r.u2(o + 1), StandardCharsets.UTF_8);
+        int length = r.u2(o + 1);
+        return length == wanted.length && Arrays.equals(r.b, o + 3, o + 3 + length, wanted, 0, length);
+    }
+
+    /** S in modified UTF-8, without the length that DataOutput.writeUTF puts first. */
+    private static byte[] modifiedUtf8(String s) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            new DataOutputStream(out).writeUTF(s);
+            return Arrays.copyOfRange(out.toByteArray(), 2, out.size());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("longer than a class file name can be: " + s, e);
+        }
     }
 
     /** The length of the instruction at PC (JVMS 6.5), with the switch padding counted from CODE. */

@@ -1,0 +1,105 @@
+package dev.hygiene.agent;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The two redirects of ProcessClassesTransformer on the JDK's own ProcessBuilder and ProcessImpl,
+ * of the running JDK and of JDK 25 (read from its lib/modules): each redirects exactly one call,
+ * changes nothing else (see {@link RedirectCheck}), and the result parses. Then a JVM of that JDK
+ * runs with the two rewritten classes and the bridge patched into java.base, verifying its boot
+ * classes (which it does not by default), and starts and destroys a process through them: each
+ * redirected call reaches the bridge.
+ */
+class JdkProcessClassesTest {
+
+    static final Path RUNNING = Path.of(System.getProperty("java.home"));
+
+    @Test
+    void runningJdk(@TempDir Path dir) throws Exception {
+        check(FileSystems.getFileSystem(URI.create("jrt:/")), RUNNING, dir);
+    }
+
+    @Test
+    void jdk25(@TempDir Path dir) throws Exception {
+        try (FileSystem jrt = JdkClasses.jdk25()) {
+            check(jrt, JdkClasses.JDK25, dir);
+        }
+    }
+
+    @Test
+    void theJvmVerifiesThePatchedClasses(@TempDir Path dir) throws Exception {
+        // A redirect whose descriptor does not fit the stack (a String where the ProcessHandleImpl
+        // is): the patched JVM refuses ProcessImpl, so the runs above were verified.
+        CallRedirect wrong = new CallRedirect("destroy", "(Z)V", CallRedirect.INVOKEVIRTUAL,
+                "java/lang/ProcessHandleImpl", "destroyProcess", "(Z)Z",
+                Bridge.NAME, "destroyProcess", "(Ljava/lang/String;Z)Z");
+        FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
+        byte[] builder = ProcessClassesTransformer.START.apply(JdkClasses.javaBase(jrt, "java/lang/ProcessBuilder"));
+        byte[] impl = wrong.apply(JdkClasses.javaBase(jrt, "java/lang/ProcessImpl"));
+        String out = runPatched(RUNNING, dir, builder, impl);
+        assertTrue(out.contains("java.lang.VerifyError") && out.contains("java/lang/ProcessImpl.destroy(Z)V"), out);
+    }
+
+    private static void check(FileSystem jrt, Path javaHome, Path dir) throws Exception {
+        byte[] builder = JdkClasses.javaBase(jrt, "java/lang/ProcessBuilder");
+        byte[] builderAfter = RedirectCheck.apply(ProcessClassesTransformer.START, builder);
+        RedirectCheck.assertRedirected(ProcessClassesTransformer.START, builder, builderAfter, 1);
+
+        byte[] impl = JdkClasses.javaBase(jrt, "java/lang/ProcessImpl");
+        byte[] implAfter = RedirectCheck.apply(ProcessClassesTransformer.DESTROY, impl);
+        RedirectCheck.assertRedirected(ProcessClassesTransformer.DESTROY, impl, implAfter, 1);
+        // The transformer itself gives the same bytes for ProcessImpl (ProcessBuilder's rewrite
+        // also defines the bridge, which needs an Instrumentation).
+        assertArrayEquals(implAfter, new ProcessClassesTransformer(null).transform(null, "java/lang/ProcessImpl", null, null, impl));
+
+        String out = runPatched(javaHome, dir, builderAfter, implAfter);
+        assertTrue(out.contains("starts=1 destroys=1 exit=143"), "the patched JVM printed:\n" + out);
+    }
+
+    /** Runs PatchedJdkMain in a JVM of JAVA_HOME with the classes patched into java.base; returns its output. */
+    private static String runPatched(Path javaHome, Path dir, byte[] builder, byte[] impl) throws Exception {
+        Path lang = Files.createDirectories(dir.resolve("patch/java/lang"));
+        Files.write(lang.resolve("ProcessBuilder.class"), builder);
+        Files.write(lang.resolve("ProcessImpl.class"), impl);
+        try (InputStream in = Bridge.class.getClassLoader().getResourceAsStream(Bridge.RESOURCE)) {
+            assertNotNull(in, Bridge.RESOURCE + " (the agent build makes it)");
+            Files.write(lang.resolve("ProcessHygieneHook.class"), in.readAllBytes());
+        }
+        Path classes = Path.of(PatchedJdkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path output = dir.resolve("output.txt");
+        Process jvm = new ProcessBuilder(List.of(javaHome.resolve("bin/java").toString(),
+                "--patch-module", "java.base=" + dir.resolve("patch"),
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:+BytecodeVerificationLocal",
+                "-cp", classes.toString(), PatchedJdkMain.class.getName()))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        if (!jvm.waitFor(60, TimeUnit.SECONDS)) {
+            jvm.descendants().forEach(ProcessHandle::destroyForcibly);
+            jvm.destroyForcibly();
+            jvm.waitFor(10, TimeUnit.SECONDS);
+            fail("the patched JVM did not end within 60 s:\n" + read(output));
+        }
+        return read(output);
+    }
+
+    private static String read(Path f) throws IOException {
+        return Files.readString(f, StandardCharsets.UTF_8);
+    }
+}
