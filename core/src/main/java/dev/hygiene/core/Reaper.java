@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +19,12 @@ import java.util.function.ToIntBiFunction;
  * life of the container.
  *
  * <p>One daemon thread, {@value #THREAD_NAME}, started only when the JVM is pid 1. Every
- * {@value #INTERVAL_MS} ms it lists the JVM's children ({@code /proc/self/task/TID/children}, one
- * line of pids per thread of the JVM; a scan of every {@code /proc/PID/stat} where the kernel has no
- * such file) and reads the stat of each: a round with no zombie child costs those reads and nothing
- * else. A zombie is taken only when it was already a zombie, with the same start time, at the
- * previous round: a native caller in the JVM that waits for a child of its own by pid has long
- * reaped it by then.
+ * {@value #INTERVAL_MS} ms it lists the children where the kernel puts the orphans: the children
+ * file of the JVM's main thread ({@code /proc/1/task/1/children}; see {@link #zombieChildren}), or
+ * a scan of every {@code /proc/PID/stat} where the kernel has no such file; and reads the stat of
+ * each child listed. A round with no child there costs two small reads. A zombie is taken only
+ * when it was already a zombie, with the same start time, at the previous round: a native caller
+ * in the JVM that waits for a child of its own by pid has long reaped it by then.
  *
  * <p>The reaping itself is the JDK's: the zombies are handed to the bridge in java.lang (a
  * {@code ToIntBiFunction<long[], LongPredicate>}: the zombies, and a re-read of /proc that says
@@ -43,6 +44,7 @@ public final class Reaper implements Runnable {
     private final Supplier<ToIntBiFunction<long[], LongPredicate>> bridge;
     private final long self;
     private boolean stopped; // guarded by this
+    private byte[] buffer = new byte[1024]; // the reaper's thread only
 
     /**
      * A reaper for the JVM whose pid is SELF (1). BRIDGE is called once, in the reaper's thread,
@@ -74,7 +76,7 @@ public final class Reaper implements Runnable {
             boolean childrenFiles = new File("/proc/thread-self/children").exists();
             if (Log.enabled(Log.Level.DEBUG)) {
                 Log.debug("the JVM is pid 1: orphans that exit are reaped (a look at its children every "
-                        + INTERVAL_MS + " ms, in " + (childrenFiles ? "/proc/self/task/*/children" : "/proc/*/stat") + ")");
+                        + INTERVAL_MS + " ms, in " + (childrenFiles ? "/proc/self/task/1/children" : "/proc/*/stat") + ")");
             }
             Map<Long, Long> previous = Map.of();
             while (true) {
@@ -119,28 +121,52 @@ public final class Reaper implements Runnable {
         for (Map.Entry<Long, Long> e : now.entrySet()) {
             if (e.getValue().equals(previous.get(e.getKey()))) out[n++] = e.getKey();
         }
-        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
-    /** The JVM's zombie children (pid to start time), from the children file of each of its threads. */
-    private Map<Long, Long> zombieChildren() {
-        String[] tasks = new File("/proc/self/task").list();
-        if (tasks == null) return Map.of();
+    /**
+     * The JVM's zombie children (pid to start time), from the children files of its threads. The
+     * kernel re-parents orphans to the pid namespace's child reaper, which is the JVM's main thread
+     * (the thread group leader, tid = pid) while that thread runs (the java launcher keeps it until
+     * the JVM exits); it also moves there the children of threads that end. So each round reads two
+     * files: the main thread's state, and its children file. Only if that thread has ended (the
+     * child reaper is then another thread) are the children files of all threads read.
+     */
+    Map<Long, Long> zombieChildren() {
         Map<Long, Long> out = new HashMap<>();
-        for (String task : tasks) {
-            byte[] line;
-            try (FileInputStream in = new FileInputStream("/proc/self/task/" + task + "/children")) {
-                line = in.readAllBytes();
-            } catch (IOException e) {
-                continue; // the thread has ended
-            }
-            for (long pid : pids(line)) addIfZombieChild(pid, out);
+        String tasks = "/proc/" + self + "/task/";
+        ProcStat main = ProcStat.read(self);
+        if (main != null && main.alive()) {
+            addZombieChildren(tasks + self + "/children", out);
+            return out;
         }
+        String[] all = new File(tasks).list();
+        if (all == null) return out;
+        for (String task : all) addZombieChildren(tasks + task + "/children", out);
         return out;
     }
 
+    private void addZombieChildren(String childrenFile, Map<Long, Long> out) {
+        int n;
+        try (FileInputStream in = new FileInputStream(childrenFile)) {
+            n = 0;
+            for (int r; (r = in.read(buffer, n, buffer.length - n)) > 0; ) {
+                n += r;
+                // A /proc file this small comes whole in one read (as in ProcStat.readFile).
+                if (n < 1024 && n < buffer.length) break;
+                if (n == buffer.length) buffer = Arrays.copyOf(buffer, 2 * n);
+            }
+        } catch (IOException e) {
+            return; // the thread has ended
+        }
+        for (long pid : pids(buffer, n)) {
+            ProcStat s = ProcStat.read(pid);
+            if (s != null && s.state == 'Z' && s.ppid == self) out.put(pid, s.startTime);
+        }
+    }
+
     /** The same from every /proc/PID/stat, where the kernel has no children files. */
-    private Map<Long, Long> zombieChildrenByScan() {
+    Map<Long, Long> zombieChildrenByScan() {
         Map<Long, Long> out = new HashMap<>();
         for (ProcStat s : ProcStat.all()) {
             if (s.state == 'Z' && s.ppid == self) out.put(s.pid, s.startTime);
@@ -148,17 +174,13 @@ public final class Reaper implements Runnable {
         return out;
     }
 
-    private void addIfZombieChild(long pid, Map<Long, Long> out) {
-        ProcStat s = ProcStat.read(pid);
-        if (s != null && s.state == 'Z' && s.ppid == self) out.put(pid, s.startTime);
-    }
-
-    /** The numbers of a children file: decimal pids separated by spaces. */
-    static List<Long> pids(byte[] line) {
+    /** The numbers in the first LENGTH bytes of a children file: decimal pids separated by spaces. */
+    static List<Long> pids(byte[] line, int length) {
         List<Long> out = new ArrayList<>();
         long v = 0;
         boolean inNumber = false;
-        for (byte b : line) {
+        for (int i = 0; i < length; i++) {
+            byte b = line[i];
             if (b >= '0' && b <= '9') {
                 v = v * 10 + (b - '0');
                 inNumber = true;

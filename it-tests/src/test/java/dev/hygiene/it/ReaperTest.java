@@ -99,6 +99,22 @@ class ReaperTest extends AppJvmTest {
         assertEquals(List.of(), problems(app), "no warning, no error");
     }
 
+    /** The agent attached to a JVM that is pid 1 already (seen from outside the namespace) reaps too. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void attachedToAPidOneJvmItReapsToo(Jdks.Jdk jdk) throws Exception {
+        AppJvm app = atPidOne(app(jdk, ReaperApp.class).noAgent().args("orphans", Integer.toString(ORPHANS), "30000"));
+        assertEquals("PID 1 REAPER_THREAD false", app.awaitLine("PID "), app.describe());
+        assertEquals("REPARENTED " + ORPHANS, app.awaitLine("REPARENTED "), app.describe());
+        List<Proc.Stat> jvm = Proc.liveChildren(app.pid());
+        assertEquals(1, jvm.size(), "unshare's one child, the JVM: " + jvm);
+        String[] attach = AttachTest.cli(jdk, "attach", Long.toString(jvm.get(0).pid), "log=debug");
+        assertEquals("0", attach[0], "attach: " + String.join(" | ", attach));
+        assertEquals("ZOMBIES 0", app.awaitLine("ZOMBIES ", Duration.ofSeconds(60)), app.describe());
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertTrue(app.stderr().all().stream().anyMatch(l -> l.startsWith("process-hygiene: reaped ")), app.describe());
+    }
+
     /** Not pid 1 (a plain launch): no reaper thread, even once a child was started. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
