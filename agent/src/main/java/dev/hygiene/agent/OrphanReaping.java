@@ -1,5 +1,6 @@
 package dev.hygiene.agent;
 
+import dev.hygiene.core.Log;
 import dev.hygiene.core.Reaper;
 
 import java.util.HashSet;
@@ -60,7 +61,11 @@ final class OrphanReaping {
                 return null;
             }
             Object bridge = Hooks.jdk;
-            if (transformer.disabled() || !(bridge instanceof ToIntBiFunction)) return null; // already said why
+            if (transformer.disabled()) return null; // the transformer has said why
+            if (!(bridge instanceof ToIntBiFunction)) {
+                Log.warn("the JVM is pid 1, but java.lang.ProcessBuilder was loaded before the agent: orphans are not reaped");
+                return null;
+            }
             if (attached && !awaitNoStartOfOldCode()) return null;
             return (ToIntBiFunction<long[], LongPredicate>) bridge;
         }
