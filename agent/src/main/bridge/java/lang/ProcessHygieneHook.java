@@ -4,11 +4,10 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.reflect.Field;
 import java.util.Map;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
-import java.util.function.ToIntBiFunction;
 
 /**
  * The bridge between the JDK and the process-hygiene agent. Not on any class path: the agent
@@ -23,9 +22,9 @@ import java.util.function.ToIntBiFunction;
  * Only JDK types cross (the hooks are Functions of Object[]), as in BlockHound's runtime class.
  * Until the agent sets a hook, and whenever a hook returns null, the JDK's own code runs.
  * When the JVM is pid 1, the agent's reaper hands orphans to the JDK's own wait through
- * {@link #applyAsInt}, never while a start is in progress.
+ * {@link #reapOrphans}, never while a start is in progress.
  */
-final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFunction<long[], LongPredicate> {
+final class ProcessHygieneHook implements Function<Object[], Object> {
 
     /** {cmd, env, dir, redirects, redirectErrorStream} -> the started Process, or null. */
     static volatile Function<Object[], Object> start;
@@ -33,11 +32,13 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
     static volatile Function<Object[], Object> destroy;
 
     /**
-     * Held shared by every start of a child (each runs ProcessImpl.start, which forks the child and
-     * registers the JDK's wait for it before it returns), exclusively by the reaper while it hands
-     * zombies over: see {@link #applyAsInt}. Reentrant, for the agent's own starts inside a start.
+     * How many starts of a child are in progress (each runs ProcessImpl.start, which forks the child
+     * and registers the JDK's wait for it before it returns; the agent's own starts inside a start
+     * count again), or -1 while the reaper hands zombies over: see {@link #reapOrphans}. An
+     * AtomicInteger and LockSupport, which every JVM has loaded before main: the classes of a
+     * ReentrantReadWriteLock would cost ~1 ms at the first start (measured on JDK 17 and 25).
      */
-    private static final ReentrantReadWriteLock STARTS = new ReentrantReadWriteLock();
+    private static final AtomicInteger STARTS = new AtomicInteger();
 
     /** ProcessHandleImpl.completions, the JDK's waits by pid; read by the reaper only. */
     private static volatile Map<Long, ?> jdkWaits;
@@ -46,13 +47,24 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
 
     static Process start(String[] cmdarray, Map<String, String> environment, String dir, Redirect[] redirects,
                          boolean redirectErrorStream) throws IOException {
-        Lock starting = STARTS.readLock();
-        starting.lock();
+        startBegins();
         try {
             return startHooked(cmdarray, environment, dir, redirects, redirectErrorStream);
         } finally {
-            starting.unlock();
+            startEnds();
         }
+    }
+
+    /** Counts a start in; while the reaper hands zombies over (a few reads of /proc), waits. */
+    private static void startBegins() {
+        int n;
+        while ((n = STARTS.get()) < 0 || !STARTS.compareAndSet(n, n + 1)) {
+            if (n < 0) LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private static void startEnds() {
+        STARTS.decrementAndGet();
     }
 
     private static Process startHooked(String[] cmdarray, Map<String, String> environment, String dir,
@@ -78,15 +90,14 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
     @Override
     @SuppressWarnings("unchecked")
     public Object apply(Object[] a) {
-        Lock starting = STARTS.readLock();
-        starting.lock();
+        startBegins();
         try {
             return ProcessImpl.start((String[]) a[0], (Map<String, String>) a[1], (String) a[2], (Redirect[]) a[3],
                     (Boolean) a[4]);
         } catch (IOException e) {
             throw ProcessHygieneHook.<RuntimeException>unchecked(e);
         } finally {
-            starting.unlock();
+            startEnds();
         }
     }
 
@@ -97,7 +108,9 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
      * the JDK calls waitpid(pid), completes the future and removes it from the JDK's map.
      * ZOMBIE_CHILD re-reads /proc: true if the pid is now a zombie child of the JVM.
      *
-     * <p>Returns how many were handed over, or -1 (nothing done) if a start is in progress.
+     * <p>Returns how many were handed over, or -1 (nothing done) if a start is in progress. The agent
+     * calls it by reflection (an interface on this class would be one more class to load at every
+     * JVM's first start).
      *
      * <p>Why this never takes an exit status that belongs to a Process (JDK 17 to 25):
      * <ul>
@@ -106,19 +119,19 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
      *       constructor (initStreams) before start returns; a child whose exec failed is reaped by
      *       forkAndExec itself. The entry stays in the JDK's map until its own "process reaper"
      *       thread has reaped the child (waitpid, complete, then remove). Every start of the
-     *       application and of the agent runs ProcessImpl.start under the read lock of
-     *       {@link #STARTS} (the agent redirects ProcessBuilder's one call of it to {@link #start},
-     *       and its own starts go through {@link #apply}).</li>
-     *   <li>Here the write lock is held, so no start is in progress: every child the JDK forked
-     *       is registered, and no new one is forked until the lock is released. Its map entry
-     *       exists from before the lock until after the child stops being a zombie.</li>
+     *       application and of the agent runs ProcessImpl.start counted in {@link #STARTS} (the
+     *       agent redirects ProcessBuilder's one call of it to {@link #start}, and its own starts
+     *       go through {@link #apply}).</li>
+     *   <li>Here STARTS went from 0 to -1, so no start is in progress: every child the JDK forked
+     *       is registered, and no new one is forked until STARTS is back to 0. Its map entry
+     *       exists from before that moment until after the child stops being a zombie.</li>
      *   <li>For each pid, the map is read first and /proc second. A pid absent from the map that
      *       is a zombie child afterwards is therefore not the JDK's child (a JDK child that is a
      *       zombie at the second read was in the map at the first). Nothing but a wait of the
      *       JDK's map reaps a child that is not the JDK's own (ProcessImpl is the only caller of
      *       completion(pid, true)), so the zombie, and with it its pid, stays exactly as it is
-     *       until the JDK's thread started here reaps it, even if that thread runs after the
-     *       lock is released and new children are forked: they cannot have its pid.</li>
+     *       until the JDK's thread started here reaps it, even if that thread runs after starts
+     *       resumed and new children are forked: they cannot have its pid.</li>
      *   <li>A pid in the map is left alone, whoever waits: a Process (a JDK child), or the
      *       application through {@code ProcessHandle.of(pid).onExit()}, which is
      *       {@code completion(pid, false)}: a waitid with WNOWAIT that leaves the zombie in place,
@@ -132,10 +145,8 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
      *       it saw at two rounds a second apart, which a waiting caller has long reaped.</li>
      * </ul>
      */
-    @Override
-    public int applyAsInt(long[] zombies, LongPredicate zombieChild) {
-        Lock noStart = STARTS.writeLock();
-        if (!noStart.tryLock()) return -1;
+    static int reapOrphans(long[] zombies, LongPredicate zombieChild) {
+        if (!STARTS.compareAndSet(0, -1)) return -1;
         try {
             Map<Long, ?> waits = jdkWaits();
             int handed = 0;
@@ -146,7 +157,7 @@ final class ProcessHygieneHook implements Function<Object[], Object>, ToIntBiFun
             }
             return handed;
         } finally {
-            noStart.unlock();
+            STARTS.set(0);
         }
     }
 

@@ -3,6 +3,8 @@ package dev.hygiene.agent;
 import dev.hygiene.core.Log;
 import dev.hygiene.core.Reaper;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +14,7 @@ import java.util.function.ToIntBiFunction;
 
 /**
  * When the JVM is pid 1 of its pid namespace, starts core's {@link Reaper} and gives it the
- * bridge's hand-over ({@code ProcessHygieneHook.applyAsInt}). The reaper relies on every start of a
+ * bridge's hand-over ({@code ProcessHygieneHook.reapOrphans}). The reaper relies on every start of a
  * child running through the bridge; so it runs only once ProcessBuilder is rewritten, and stops for
  * good if the transformer ever gives up (it calls {@link #stop} before any start can bypass the
  * bridge). When the JVM is not pid 1 (Installation reads /proc/self), this class is not even loaded.
@@ -41,7 +43,30 @@ final class OrphanReaping {
         if (r != null) r.stop();
     }
 
-    /** Runs in the reaper's thread: makes sure every start goes through the bridge, then returns it. */
+    /** ProcessHygieneHook.reapOrphans(long[], LongPredicate), called by reflection. */
+    static final class HandOver implements ToIntBiFunction<long[], LongPredicate> {
+        private final Method reapOrphans;
+
+        HandOver(Method reapOrphans) {
+            this.reapOrphans = reapOrphans;
+        }
+
+        @Override
+        public int applyAsInt(long[] zombies, LongPredicate zombieChild) {
+            try {
+                return (Integer) reapOrphans.invoke(null, zombies, zombieChild);
+            } catch (InvocationTargetException e) {
+                Throwable t = e.getCause();
+                if (t instanceof RuntimeException) throw (RuntimeException) t;
+                if (t instanceof Error) throw (Error) t;
+                throw new IllegalStateException(t);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Runs in the reaper's thread: makes sure every start goes through the bridge, then returns its hand-over. */
     static final class BridgeWhenRedirected implements Supplier<ToIntBiFunction<long[], LongPredicate>> {
         private final ProcessClassesTransformer transformer;
         private final boolean attached;
@@ -52,7 +77,6 @@ final class OrphanReaping {
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public ToIntBiFunction<long[], LongPredicate> get() {
             try {
                 // Loading ProcessBuilder rewrites it and defines the bridge (Hooks.jdk is the bridge).
@@ -62,12 +86,20 @@ final class OrphanReaping {
             }
             Object bridge = Hooks.jdk;
             if (transformer.disabled()) return null; // the transformer has said why
-            if (!(bridge instanceof ToIntBiFunction)) {
+            if (bridge == null) {
                 Log.warn("the JVM is pid 1, but java.lang.ProcessBuilder was loaded before the agent: orphans are not reaped");
                 return null;
             }
+            Method reapOrphans;
+            try {
+                reapOrphans = bridge.getClass().getDeclaredMethod("reapOrphans", long[].class, LongPredicate.class);
+                reapOrphans.setAccessible(true); // java.lang is open to the agent's module (Bridge.define)
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                Log.error("the JVM is pid 1, but orphans are not reaped: " + e);
+                return null;
+            }
             if (attached && !awaitNoStartOfOldCode()) return null;
-            return (ToIntBiFunction<long[], LongPredicate>) bridge;
+            return new HandOver(reapOrphans);
         }
 
         /**

@@ -26,7 +26,7 @@ import java.util.function.ToIntBiFunction;
  * when it was already a zombie, with the same start time, at the previous round: a native caller
  * in the JVM that waits for a child of its own by pid has long reaped it by then.
  *
- * <p>The reaping itself is the JDK's: the zombies are handed to the bridge in java.lang (a
+ * <p>The reaping itself is the JDK's: the zombies are handed to the bridge in java.lang (given as a
  * {@code ToIntBiFunction<long[], LongPredicate>}: the zombies, and a re-read of /proc that says
  * whether a pid is still a zombie child), which gives each pid that no wait of the JDK covers to the
  * JDK's own wait, {@code ProcessHandleImpl.completion(pid, true)}, and only while no start of a
