@@ -2,8 +2,12 @@ package java.lang;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.lang.reflect.Field;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
+import java.util.function.LongPredicate;
 
 /**
  * The bridge between the JDK and the process-hygiene agent. Not on any class path: the agent
@@ -17,6 +21,8 @@ import java.util.function.Function;
  * </ul>
  * Only JDK types cross (the hooks are Functions of Object[]), as in BlockHound's runtime class.
  * Until the agent sets a hook, and whenever a hook returns null, the JDK's own code runs.
+ * When the JVM is pid 1, the agent's reaper hands orphans to the JDK's own wait through
+ * {@link #reapOrphans}, never while a start is in progress.
  */
 final class ProcessHygieneHook implements Function<Object[], Object> {
 
@@ -25,10 +31,44 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     /** {processHandle, force} -> Boolean, or null. */
     static volatile Function<Object[], Object> destroy;
 
+    /**
+     * How many starts of a child are in progress (each runs ProcessImpl.start, which forks the child
+     * and registers the JDK's wait for it before it returns; the agent's own starts inside a start
+     * count again), or -1 while the reaper hands zombies over: see {@link #reapOrphans}. An
+     * AtomicInteger and LockSupport, which every JVM has loaded before main: the classes of a
+     * ReentrantReadWriteLock would cost ~1 ms at the first start (measured on JDK 17 and 25).
+     */
+    private static final AtomicInteger STARTS = new AtomicInteger();
+
+    /** ProcessHandleImpl.completions, the JDK's waits by pid; read by the reaper only. */
+    private static volatile Map<Long, ?> jdkWaits;
+
     private ProcessHygieneHook() {}
 
     static Process start(String[] cmdarray, Map<String, String> environment, String dir, Redirect[] redirects,
                          boolean redirectErrorStream) throws IOException {
+        startBegins();
+        try {
+            return startHooked(cmdarray, environment, dir, redirects, redirectErrorStream);
+        } finally {
+            startEnds();
+        }
+    }
+
+    /** Counts a start in; while the reaper hands zombies over (a few reads of /proc), waits. */
+    private static void startBegins() {
+        int n;
+        while ((n = STARTS.get()) < 0 || !STARTS.compareAndSet(n, n + 1)) {
+            if (n < 0) LockSupport.parkNanos(20_000);
+        }
+    }
+
+    private static void startEnds() {
+        STARTS.decrementAndGet();
+    }
+
+    private static Process startHooked(String[] cmdarray, Map<String, String> environment, String dir,
+                                       Redirect[] redirects, boolean redirectErrorStream) throws IOException {
         Function<Object[], Object> hook = start;
         if (hook != null) {
             Object p = hook.apply(new Object[] {cmdarray, environment, dir, redirects, redirectErrorStream});
@@ -50,11 +90,90 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     @Override
     @SuppressWarnings("unchecked")
     public Object apply(Object[] a) {
+        startBegins();
         try {
             return ProcessImpl.start((String[]) a[0], (Map<String, String>) a[1], (String) a[2], (Redirect[]) a[3],
                     (Boolean) a[4]);
         } catch (IOException e) {
             throw ProcessHygieneHook.<RuntimeException>unchecked(e);
+        } finally {
+            startEnds();
+        }
+    }
+
+    /**
+     * For the agent's reaper, when the JVM is pid 1 of its pid namespace: hands each of ZOMBIES
+     * (pids the reaper saw as zombie children of the JVM) that no wait of the JDK covers to the
+     * JDK's own wait, {@code ProcessHandleImpl.completion(pid, true)}: a "process reaper" thread of
+     * the JDK calls waitpid(pid), completes the future and removes it from the JDK's map.
+     * ZOMBIE_CHILD re-reads /proc: true if the pid is now a zombie child of the JVM.
+     *
+     * <p>Returns how many were handed over, or -1 (nothing done) if a start is in progress. The agent
+     * calls it by reflection (an interface on this class would be one more class to load at every
+     * JVM's first start).
+     *
+     * <p>Why this never takes an exit status that belongs to a Process (JDK 17 to 25):
+     * <ul>
+     *   <li>The JDK forks a child only in ProcessImpl.start (ProcessImpl's constructor calls
+     *       forkAndExec), and registers its wait, {@code completion(pid, true)}, in the same
+     *       constructor (initStreams) before start returns; a child whose exec failed is reaped by
+     *       forkAndExec itself. The entry stays in the JDK's map until its own "process reaper"
+     *       thread has reaped the child (waitpid, complete, then remove). Every start of the
+     *       application and of the agent runs ProcessImpl.start counted in {@link #STARTS} (the
+     *       agent redirects ProcessBuilder's one call of it to {@link #start}, and its own starts
+     *       go through {@link #apply}).</li>
+     *   <li>Here STARTS went from 0 to -1, so no start is in progress: every child the JDK forked
+     *       is registered, and no new one is forked until STARTS is back to 0. Its map entry
+     *       exists from before that moment until after the child stops being a zombie.</li>
+     *   <li>For each pid, the map is read first and /proc second. A pid absent from the map that
+     *       is a zombie child afterwards is therefore not the JDK's child (a JDK child that is a
+     *       zombie at the second read was in the map at the first). Nothing but a wait of the
+     *       JDK's map reaps a child that is not the JDK's own (ProcessImpl is the only caller of
+     *       completion(pid, true)), so the zombie, and with it its pid, stays exactly as it is
+     *       until the JDK's thread started here reaps it, even if that thread runs after starts
+     *       resumed and new children are forked: they cannot have its pid.</li>
+     *   <li>A pid in the map is left alone, whoever waits: a Process (a JDK child), or the
+     *       application through {@code ProcessHandle.of(pid).onExit()}, which is
+     *       {@code completion(pid, false)}: a waitid with WNOWAIT that leaves the zombie in place,
+     *       then completes and removes its entry; the reaper takes the zombie at a later round.
+     *       If the application calls onExit between the two reads here, completion(pid, true)
+     *       below replaces its entry, and its waitid either sees the zombie or finds it reaped
+     *       (ECHILD); the JDK then sees the pid gone and completes the application's future all
+     *       the same (onExit yields the handle, never the status).</li>
+     *   <li>What this cannot see: native code in the JVM (JNI, the JVM's own -XX:OnError
+     *       commands) that forks and waits for a child by its pid. The reaper takes only zombies
+     *       it saw at two rounds a second apart, which a waiting caller has long reaped.</li>
+     * </ul>
+     */
+    static int reapOrphans(long[] zombies, LongPredicate zombieChild) {
+        if (!STARTS.compareAndSet(0, -1)) return -1;
+        try {
+            Map<Long, ?> waits = jdkWaits();
+            int handed = 0;
+            for (long pid : zombies) {
+                if (pid <= 1 || waits.containsKey(pid) || !zombieChild.test(pid)) continue;
+                ProcessHandleImpl.completion(pid, true);
+                handed++;
+            }
+            return handed;
+        } finally {
+            STARTS.set(0);
+        }
+    }
+
+    /** The JDK's map of waits (the field is private; this class is in java.base, so it may read it). */
+    private static Map<Long, ?> jdkWaits() {
+        Map<Long, ?> waits = jdkWaits;
+        if (waits != null) return waits;
+        try {
+            Field f = ProcessHandleImpl.class.getDeclaredField("completions");
+            f.setAccessible(true);
+            @SuppressWarnings("unchecked")
+            Map<Long, ?> m = (Map<Long, ?>) f.get(null);
+            if (m == null) throw new IllegalStateException("ProcessHandleImpl.completions is null");
+            return jdkWaits = m;
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read the JDK's map of process waits: " + e, e);
         }
     }
 

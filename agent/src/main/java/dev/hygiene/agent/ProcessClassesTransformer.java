@@ -64,9 +64,18 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         }
     }
 
-    /** Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. */
+    /** True once the transformer gave up: ProcessBuilder may then start children without the bridge. */
+    boolean disabled() {
+        return disabled;
+    }
+
+    /**
+     * Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. The reaper
+     * of orphans stops first: it relies on every start going through the bridge.
+     */
     private void disable() {
         disabled = true;
+        OrphanReaping.stop();
         if (!destroyRedirected) return;
         try {
             inst.retransformClasses(Class.forName("java.lang.ProcessImpl"));

@@ -44,7 +44,14 @@ public final class AppJvm {
          * {@code setsid sh -c 'sleep 300 & echo SIBLING $!; exec java ...'}: the JVM leads its
          * group, which also holds a sibling sleep.
          */
-        WITH_SIBLING
+        WITH_SIBLING,
+        /**
+         * {@code setsid unshare --pid --fork --mount-proc --kill-child java ...}: the JVM is pid 1
+         * of a new pid namespace (with its own /proc), as in a container; unshare waits for it and,
+         * if unshare dies, the kernel kills it (and the namespace with it). The launched process is
+         * unshare (the session's leader), not the JVM; the app's pids are the namespace's.
+         */
+        PID_NAMESPACE
     }
 
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
@@ -185,6 +192,10 @@ public final class AppJvm {
                     cmd.addAll(List.of("sh", "-c",
                             "sleep 300 </dev/null >/dev/null 2>&1 & echo SIBLING $!; exec " + shellQuote(java)));
                     break;
+                case PID_NAMESPACE:
+                    cmd.addAll(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
+                    cmd.addAll(java);
+                    break;
                 default:
                     throw new AssertionError(launch);
             }
@@ -217,12 +228,13 @@ public final class AppJvm {
             // setsid(1) did not fork (our child leads no group): the pid is the new session's id.
             cleanup.recordSession(p.pid());
             cleanup.recordPid(p.pid());
-            if (launch != Launch.TERMINAL) cleanup.recordJvm(p.pid()); // setsid and sh exec java: same pid
+            boolean launchedIsJvm = launch != Launch.TERMINAL && launch != Launch.PID_NAMESPACE;
+            if (launchedIsJvm) cleanup.recordJvm(p.pid()); // setsid and sh exec java: same pid
             String label = jdk + " " + main.getSimpleName() + " " + String.join(" ", args)
                     + (jvmOptions.isEmpty() ? "" : " " + String.join(" ", jvmOptions))
                     + (agentOnCommandLine ? " -javaagent" + (agentArgs.isEmpty() ? "" : "=" + agentArgs) : "");
             AppJvm app = new AppJvm(label, cmd, p, stderr, cleanup);
-            if (launch != Launch.TERMINAL) app.jvmPid = p.pid();
+            if (launchedIsJvm) app.jvmPid = p.pid();
             return app;
         }
     }
@@ -323,7 +335,10 @@ public final class AppJvm {
         return cmdline != null && cmdline.contains("hygiene-helper|watch|");
     }
 
-    /** The pid of the launched process: the JVM's, except for {@link Launch#TERMINAL} (script's). */
+    /**
+     * The pid of the launched process: the JVM's, except for {@link Launch#TERMINAL} (script's)
+     * and {@link Launch#PID_NAMESPACE} (unshare's).
+     */
     public long pid() {
         return process.pid();
     }
