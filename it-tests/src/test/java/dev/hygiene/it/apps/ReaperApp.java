@@ -48,6 +48,8 @@ import java.util.stream.Collectors;
  *       {@code ZOMBIES_WHILE_BLOCKED <n>} (how many of them are still zombies). Then it opens the
  *       FIFO, the start completes ({@code BLOCKED_START_EXIT <code>}), and it waits up to 30 s
  *       for no zombie child to remain: {@code ZOMBIES <n> <pids>}.</li>
+ *   <li>{@code idle}: starts nothing; reports {@code READY} and exits at a line on stdin (orphans
+ *       come from outside, through nsenter).</li>
  *   <li>{@code threads}: starts {@code sh -c 'exit 3'}, reports {@code EXIT <code>} and again
  *       {@code REAPER_THREAD <true|false>}.</li>
  * </ul>
@@ -68,6 +70,10 @@ public final class ReaperApp {
                 break;
             case "blockedstart":
                 blockedStart(self, Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            case "idle":
+                Report.line("READY");
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 break;
             case "threads":
                 Report.line("EXIT " + new ProcessBuilder("sh", "-c", "exit 3").start().waitFor());
