@@ -81,6 +81,7 @@ public final class Reaper implements Runnable {
             Map<Long, Long> previous = Map.of();
             while (true) {
                 Thread.sleep(INTERVAL_MS);
+                if (stopped()) return;
                 Map<Long, Long> zombies = childrenFiles ? zombieChildren() : zombieChildrenByScan();
                 long[] old = seenBefore(zombies, previous);
                 previous = zombies;
@@ -100,6 +101,10 @@ public final class Reaper implements Runnable {
         } catch (Throwable t) {
             Log.error("the reaper of orphans stopped (" + t + "); orphans that exit stay zombies");
         }
+    }
+
+    private synchronized boolean stopped() {
+        return stopped;
     }
 
     /** The bridge's count, or -2 once stopped. */

@@ -99,6 +99,46 @@ class ReaperTest extends AppJvmTest {
         assertEquals(List.of(), problems(app), "no warning, no error");
     }
 
+    /**
+     * The JVM starts no process at all: orphans made in its namespace from outside
+     * ({@code nsenter --target JVM --pid}, as {@code docker exec} would) are reaped all the same:
+     * each is among the zombies the reaper took up (its debug lines name them), and none remains.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void orphansFromOutsideAreReapedThoughTheAppStartsNothing(Jdks.Jdk jdk) throws Exception {
+        AppJvm app = atPidOne(app(jdk, ReaperApp.class).agent("log=debug").args("idle"));
+        assertEquals("PID 1 REAPER_THREAD true", app.awaitLine("PID "), app.describe());
+        app.awaitLine("READY");
+        List<Proc.Stat> jvm = Proc.liveChildren(app.pid());
+        assertEquals(1, jvm.size(), "unshare's one child, the JVM: " + jvm);
+        long jvmPid = jvm.get(0).pid;
+        Process nsenter = new ProcessBuilder("nsenter", "--target", Long.toString(jvmPid), "--pid", "--",
+                "sh", "-c", "for i in $(seq " + ORPHANS + "); do (sleep 0.2 & echo $!); done").start();
+        List<String> orphans = List.of(new String(nsenter.getInputStream().readAllBytes()).trim().split("\\s+"));
+        assertTrue(nsenter.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && nsenter.exitValue() == 0,
+                "nsenter: " + new String(nsenter.getErrorStream().readAllBytes()));
+        assertEquals(ORPHANS, orphans.size(), "the namespace's pids of the orphans: " + orphans);
+        Poll.assertWithin(Duration.ofSeconds(30), () -> reapedPids(app).containsAll(orphans),
+                () -> "the reaper named " + reapedPids(app) + "; expected all of " + orphans + app.describe());
+        Poll.assertWithin(Duration.ofSeconds(10),
+                () -> Proc.all().stream().noneMatch(s -> s.ppid == jvmPid && !s.alive()),
+                () -> "zombie children of the JVM (" + jvmPid + "): " + Proc.all().stream().filter(s -> s.ppid == jvmPid).toList());
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertEquals(List.of(), problems(app), "no warning, no error");
+    }
+
+    /** The zombies the reaper took up ({@code process-hygiene: reaped N ... (of PID PID ...)}). */
+    private static java.util.Set<String> reapedPids(AppJvm app) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        for (String l : app.stderr().all()) {
+            if (!l.startsWith("process-hygiene: reaped ") || !l.contains("(of ")) continue;
+            out.addAll(List.of(l.substring(l.indexOf("(of ") + 4, l.lastIndexOf(')')).split(" ")));
+        }
+        return out;
+    }
+
     /** The agent attached to a JVM that is pid 1 already (seen from outside the namespace) reaps too. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")

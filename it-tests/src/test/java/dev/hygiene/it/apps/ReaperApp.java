@@ -48,6 +48,8 @@ import java.util.stream.Collectors;
  *       {@code ZOMBIES_WHILE_BLOCKED <n>} (how many of them are still zombies). Then it opens the
  *       FIFO, the start completes ({@code BLOCKED_START_EXIT <code>}), and it waits up to 30 s
  *       for no zombie child to remain: {@code ZOMBIES <n> <pids>}.</li>
+ *   <li>{@code idle}: starts nothing; reports {@code READY} and exits at a line on stdin (orphans
+ *       come from outside, through nsenter).</li>
  *   <li>{@code threads}: starts {@code sh -c 'exit 3'}, reports {@code EXIT <code>} and again
  *       {@code REAPER_THREAD <true|false>}.</li>
  * </ul>
@@ -68,6 +70,10 @@ public final class ReaperApp {
                 break;
             case "blockedstart":
                 blockedStart(self, Integer.parseInt(args[1]), Long.parseLong(args[2]));
+                break;
+            case "idle":
+                Report.line("READY");
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 break;
             case "threads":
                 Report.line("EXIT " + new ProcessBuilder("sh", "-c", "exit 3").start().waitFor());
@@ -166,41 +172,45 @@ public final class ReaperApp {
     private static void blockedStart(long self, int n, long holdMs) throws Exception {
         Path dir = Files.createTempDirectory("reaper-app");
         Path fifo = dir.resolve("fifo");
-        if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() != 0) throw new IllegalStateException("mkfifo " + fifo);
-        Thread starter = new Thread(() -> {
-            try {
-                Process p = new ProcessBuilder("true").redirectOutput(fifo.toFile()).start();
-                Report.line("BLOCKED_START_EXIT " + p.waitFor());
-            } catch (Exception e) {
-                Report.line("ERROR blocked start: " + e);
+        try {
+            if (new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() != 0) throw new IllegalStateException("mkfifo " + fifo);
+            Thread starter = new Thread(() -> {
+                try {
+                    Process p = new ProcessBuilder("true").redirectOutput(fifo.toFile()).start();
+                    Report.line("BLOCKED_START_EXIT " + p.waitFor());
+                } catch (Exception e) {
+                    Report.line("ERROR blocked start: " + e);
+                }
+            }, "blocked-starter");
+            starter.setDaemon(true); // if this app fails, the JVM exits all the same
+            starter.start();
+            // Blocked in the open of the FIFO, inside ProcessBuilder.start.
+            if (!until(30_000, () -> {
+                StackTraceElement[] st = starter.getStackTrace();
+                boolean inStart = Arrays.stream(st).anyMatch(e -> e.getClassName().equals("java.lang.ProcessBuilder") && e.getMethodName().equals("start"));
+                return inStart && st.length > 0 && st[0].getMethodName().startsWith("open");
+            })) {
+                throw new IllegalStateException("the start did not block: " + Arrays.toString(starter.getStackTrace()));
             }
-        }, "blocked-starter");
-        starter.start();
-        // Blocked in the open of the FIFO, inside ProcessBuilder.start.
-        if (!until(30_000, () -> {
-            StackTraceElement[] st = starter.getStackTrace();
-            boolean inStart = Arrays.stream(st).anyMatch(e -> e.getClassName().equals("java.lang.ProcessBuilder") && e.getMethodName().equals("start"));
-            return inStart && st.length > 0 && st[0].getMethodName().startsWith("open");
-        })) {
-            throw new IllegalStateException("the start did not block: " + Arrays.toString(starter.getStackTrace()));
+            Report.line("START_BLOCKED");
+            List<Long> made = makeOrphans(n, "sleep 0.2");
+            if (!until(30_000, () -> made.stream().noneMatch(Proc::alive))) throw new IllegalStateException("orphans still running after 30 s: " + made);
+            List<Long> orphans = made.stream().filter(p -> {
+                Proc.Stat s = Proc.stat(p);
+                return s != null && s.state == 'Z' && s.ppid == self;
+            }).collect(Collectors.toList());
+            Report.line("ORPHANS " + orphans.size());
+            long measured = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(holdMs);
+            while (System.nanoTime() - measured < 0) Thread.sleep(20); // a measurement window, not a wait for an event
+            long still = orphans.stream().map(Proc::stat).filter(s -> s != null && s.state == 'Z').count();
+            Report.line("ZOMBIES_WHILE_BLOCKED " + still);
+            try (FileInputStream unblock = new FileInputStream(fifo.toFile())) {
+                starter.join();
+            }
+        } finally {
+            Files.deleteIfExists(fifo);
+            Files.delete(dir);
         }
-        Report.line("START_BLOCKED");
-        List<Long> made = makeOrphans(n, "sleep 0.2");
-        if (!until(30_000, () -> made.stream().noneMatch(Proc::alive))) throw new IllegalStateException("orphans still running after 30 s: " + made);
-        List<Long> orphans = made.stream().filter(p -> {
-            Proc.Stat s = Proc.stat(p);
-            return s != null && s.state == 'Z' && s.ppid == self;
-        }).collect(Collectors.toList());
-        Report.line("ORPHANS " + orphans.size());
-        long measured = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(holdMs);
-        while (System.nanoTime() - measured < 0) Thread.sleep(20); // a measurement window, not a wait for an event
-        long still = orphans.stream().map(Proc::stat).filter(s -> s != null && s.state == 'Z').count();
-        Report.line("ZOMBIES_WHILE_BLOCKED " + still);
-        try (FileInputStream unblock = new FileInputStream(fifo.toFile())) {
-            starter.join();
-        }
-        Files.delete(fifo);
-        Files.delete(dir);
         until(30_000, () -> zombieChildren(self).isEmpty());
         reportZombies(self);
     }
