@@ -2,10 +2,12 @@ package dev.hygiene.agent;
 
 import dev.hygiene.core.Config;
 import dev.hygiene.core.Log;
+import dev.hygiene.core.Privileged;
 import dev.hygiene.core.ProcessHygiene;
 
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
+import java.security.PrivilegedAction;
 import java.util.function.Supplier;
 
 /**
@@ -53,9 +55,17 @@ public final class Installation {
                 String n = c.getName();
                 if (n.equals("java.lang.ProcessBuilder") || n.equals("java.lang.ProcessImpl")) inst.retransformClasses(c);
             }
-            int adopted = Hooks.hygiene.attached();
+            // The threads this starts are the agent's, whatever SecurityManager comes later.
+            int adopted = Privileged.POSSIBLE ? Privileged.run(new Attached()) : Hooks.hygiene.attached();
             Log.info("attached; " + adopted + " running children adopted");
         }
         if (Log.enabled(Log.Level.DEBUG)) Log.debug("installed (" + config + ")");
+    }
+
+    private static final class Attached implements PrivilegedAction<Integer> {
+        @Override
+        public Integer run() {
+            return Hooks.hygiene.attached();
+        }
     }
 }
