@@ -53,27 +53,9 @@ public final class Agent {
             return true;
         } catch (Throwable t) {
             Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
-            System.err.println("process-hygiene: disabled, the application runs without it: " + cause + policyHint(cause));
+            System.err.println("process-hygiene: disabled, the application runs without it: " + cause + UnderSecurityManager.hint(cause));
             return false;
         }
-    }
-
-    /**
-     * Under a SecurityManager installed from the command line, premain already runs under the
-     * policy, with the permissions it grants the agent's jar: it needs AllPermission there.
-     */
-    @SuppressWarnings("removal") // the SecurityManager is deprecated for removal; JDK 17 still has it
-    private static String policyHint(Throwable cause) {
-        if (!(cause instanceof SecurityException) || System.getSecurityManager() == null) return "";
-        String jar = "/path/to/process-hygiene-agent.jar";
-        try {
-            java.net.URL self = Agent.class.getResource("Agent.class"); // jar:file:/x/agent.jar!/dev/...
-            if (self != null) jar = self.getPath().replaceFirst("^file:", "").replaceFirst("!/.*$", "");
-        } catch (SecurityException e) {
-            // the placeholder then
-        }
-        return " (under a SecurityManager the policy must grant the agent's jar AllPermission: grant codeBase \"file:"
-                + jar + "\" { permission java.security.AllPermission; };)";
     }
 
     /**
@@ -88,7 +70,8 @@ public final class Agent {
      * in {@code AccessController.doPrivileged} with these permissions, whatever the application
      * may do; the application's own requests (the program it starts, the files it redirects to)
      * are still checked against its own permissions (see Hooks). An agent holds Instrumentation,
-     * which can redefine any class: AllPermission gives it nothing it did not have.
+     * which can redefine any class: AllPermission gives it nothing it did not have. On JDK 24 and
+     * later, which have no SecurityManager, the default domain does.
      */
     static final class Own extends ClassLoader implements Supplier<Object[]> {
         static {
@@ -102,9 +85,7 @@ public final class Agent {
         Own(JarFile jar, CodeSource source, Object[] installation) {
             super("process-hygiene", ClassLoader.getPlatformClassLoader());
             this.jar = jar;
-            Permissions all = new Permissions();
-            all.add(new AllPermission());
-            this.domain = new ProtectionDomain(source, all);
+            this.domain = Runtime.version().feature() < 24 ? UnderSecurityManager.allPermissions(source) : null; // 24+: no SecurityManager
             this.installation = installation;
         }
 
@@ -134,6 +115,35 @@ public final class Agent {
             } catch (IOException ex) {
                 return null;
             }
+        }
+    }
+
+    /** What only a JVM that can have a SecurityManager (before JDK 24) needs: loaded only there. */
+    static final class UnderSecurityManager {
+        private UnderSecurityManager() {}
+
+        static ProtectionDomain allPermissions(CodeSource source) {
+            Permissions all = new Permissions();
+            all.add(new AllPermission());
+            return new ProtectionDomain(source, all);
+        }
+
+        /**
+         * Under a SecurityManager installed from the command line, premain already runs under the
+         * policy, with the permissions it grants the agent's jar: it needs AllPermission there.
+         */
+        @SuppressWarnings("removal") // the SecurityManager is deprecated for removal; JDK 17 still has it
+        static String hint(Throwable cause) {
+            if (!(cause instanceof SecurityException) || System.getSecurityManager() == null) return "";
+            String jar = "/path/to/process-hygiene-agent.jar";
+            try {
+                java.net.URL self = Agent.class.getResource("Agent.class"); // jar:file:/x/agent.jar!/dev/...
+                if (self != null) jar = self.getPath().replaceFirst("^file:", "").replaceFirst("!/.*$", "");
+            } catch (SecurityException e) {
+                // the placeholder then
+            }
+            return " (under a SecurityManager the policy must grant the agent's jar AllPermission: grant codeBase \"file:"
+                    + jar + "\" { permission java.security.AllPermission; };)";
         }
     }
 }

@@ -39,7 +39,7 @@ final class Hooks {
             // the JDK's start of the program with the application's (ProcessBuilder.start checked
             // its exec already).
             if (Privileged.POSSIBLE) {
-                return Privileged.run(new Call(h, a, Privileged.active() ? new JdkStart(Privileged.caller()) : JDK_START));
+                return Privileged.run(new Call(h, a, Privileged.active() ? new JdkStartAsCaller(Privileged.caller()) : JDK_START));
             }
             return start(h, a, JDK_START);
         }
@@ -102,39 +102,52 @@ final class Hooks {
         }
     }
 
-    private static final Starter JDK_START = new JdkStart(null);
+    private static final Starter JDK_START = new JdkStart();
 
     /**
-     * The JDK's own ProcessImpl.start; with a SecurityManager, under the permissions of the
-     * application code that called ProcessBuilder.start. Whatever it throws is the JDK's outcome
-     * for the application: IOException as is, anything else wrapped in {@link JdkThrew} so that
-     * it is not taken for an error of the agent's.
+     * The JDK's own ProcessImpl.start. Whatever it throws is the JDK's outcome for the application:
+     * IOException as is, anything else wrapped in {@link JdkThrew} so that it is not taken for an
+     * error of the agent's.
      */
-    private static final class JdkStart implements Starter, PrivilegedAction<Object> {
-        private final Privileged.Caller caller;
-        private final Object[] args;
-
-        JdkStart(Privileged.Caller caller) {
-            this(caller, null);
-        }
-
-        private JdkStart(Privileged.Caller caller, Object[] args) {
-            this.caller = caller;
-            this.args = args;
-        }
-
+    private static class JdkStart implements Starter {
         @Override
         public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                              boolean redirectErrorStream) throws IOException {
-            Object[] a = {cmd, env, dir, redirects, redirectErrorStream};
             try {
-                return (Process) (caller == null ? jdk.apply(a) : caller.run(new JdkStart(caller, a)));
+                return (Process) call(new Object[] {cmd, env, dir, redirects, redirectErrorStream});
             } catch (RuntimeException | Error e) {
                 throw new JdkThrew(e);
             } catch (Exception e) { // the JDK's IOException, passed through Function.apply
                 if (e instanceof IOException) throw (IOException) e;
                 throw new IOException(e);
             }
+        }
+
+        Object call(Object[] a) {
+            return jdk.apply(a);
+        }
+    }
+
+    /**
+     * Under a SecurityManager: the JDK's own start with the permissions of the application code
+     * that called ProcessBuilder.start, which opens the redirect files.
+     */
+    private static final class JdkStartAsCaller extends JdkStart implements PrivilegedAction<Object> {
+        private final Privileged.Caller caller;
+        private final Object[] args;
+
+        JdkStartAsCaller(Privileged.Caller caller) {
+            this(caller, null);
+        }
+
+        private JdkStartAsCaller(Privileged.Caller caller, Object[] args) {
+            this.caller = caller;
+            this.args = args;
+        }
+
+        @Override
+        Object call(Object[] a) {
+            return caller.run(new JdkStartAsCaller(caller, a));
         }
 
         @Override

@@ -56,13 +56,18 @@ public final class Installation {
                 if (n.equals("java.lang.ProcessBuilder") || n.equals("java.lang.ProcessImpl")) inst.retransformClasses(c);
             }
             // The threads this starts are the agent's, whatever SecurityManager comes later.
-            int adopted = Privileged.POSSIBLE ? Privileged.run(new Attached()) : Hooks.hygiene.attached();
+            int adopted = Attached.adopt();
             Log.info("attached; " + adopted + " running children adopted");
         }
         if (Log.enabled(Log.Level.DEBUG)) Log.debug("installed (" + config + ")");
     }
 
+    /** Hooks.hygiene.attached(), privileged where a SecurityManager can be installed. */
     private static final class Attached implements PrivilegedAction<Integer> {
+        static int adopt() {
+            return Privileged.POSSIBLE ? Privileged.run(new Attached()) : Hooks.hygiene.attached();
+        }
+
         @Override
         public Integer run() {
             return Hooks.hygiene.attached();

@@ -57,7 +57,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             byte[] out = redirect.apply(bytes);
             // Under a SecurityManager the class load may be the application's: the definition
             // (java.lang opened to the agent, a private lookup) is the agent's own work.
-            if (redirect == START) Hooks.jdk = Privileged.POSSIBLE ? Privileged.run(new DefineBridge(inst)) : Bridge.define(inst);
+            if (redirect == START) Hooks.jdk = DefineBridge.define(inst);
             else destroyRedirected = true;
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
             return out;
@@ -69,8 +69,13 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         }
     }
 
+    /** Bridge.define, privileged where a SecurityManager can be installed. */
     private static final class DefineBridge implements PrivilegedAction<Function<Object[], Object>> {
         private final Instrumentation inst;
+
+        static Function<Object[], Object> define(Instrumentation inst) throws ReflectiveOperationException, java.io.IOException {
+            return Privileged.POSSIBLE ? Privileged.run(new DefineBridge(inst)) : Bridge.define(inst);
+        }
 
         DefineBridge(Instrumentation inst) {
             this.inst = inst;
