@@ -2,12 +2,14 @@ package dev.hygiene.agent;
 
 import dev.hygiene.core.Config;
 import dev.hygiene.core.Log;
+import dev.hygiene.core.Privileged;
 import dev.hygiene.core.ProcessHygiene;
 
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
+import java.security.PrivilegedAction;
 import java.util.function.Supplier;
 
 /**
@@ -56,7 +58,8 @@ public final class Installation {
                 String n = c.getName();
                 if (n.equals("java.lang.ProcessBuilder") || n.equals("java.lang.ProcessImpl")) inst.retransformClasses(c);
             }
-            int adopted = Hooks.hygiene.attached();
+            // The threads this starts are the agent's, whatever SecurityManager comes later.
+            int adopted = Attached.adopt();
             Log.info("attached; " + adopted + " running children adopted");
         }
         // A JVM that is pid 1 of its pid namespace (a container's CMD ["java", ...]) reaps the
@@ -76,6 +79,18 @@ public final class Installation {
             return new File("/proc/self").getCanonicalPath().equals("/proc/1");
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /** Hooks.hygiene.attached(), privileged where a SecurityManager can be installed. */
+    private static final class Attached implements PrivilegedAction<Integer> {
+        static int adopt() {
+            return Privileged.POSSIBLE ? Privileged.run(new Attached()) : Hooks.hygiene.attached();
+        }
+
+        @Override
+        public Integer run() {
+            return Hooks.hygiene.attached();
         }
     }
 }

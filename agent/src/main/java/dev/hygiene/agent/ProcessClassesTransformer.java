@@ -1,10 +1,13 @@
 package dev.hygiene.agent;
 
 import dev.hygiene.core.Log;
+import dev.hygiene.core.Privileged;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
+import java.util.function.Function;
 
 /**
  * Rewrites two calls in the JDK's process classes as they load (neither is loaded before premain),
@@ -52,7 +55,9 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         if (redirect == null) return null;
         try {
             byte[] out = redirect.apply(bytes);
-            if (redirect == START) Hooks.jdk = Bridge.define(inst);
+            // Under a SecurityManager the class load may be the application's: the definition
+            // (java.lang opened to the agent, a private lookup) is the agent's own work.
+            if (redirect == START) Hooks.jdk = DefineBridge.define(inst);
             else destroyRedirected = true;
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
             return out;
@@ -73,6 +78,29 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
      * Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. The reaper
      * of orphans stops first: it relies on every start going through the bridge.
      */
+    /** Bridge.define, privileged where a SecurityManager can be installed. */
+    private static final class DefineBridge implements PrivilegedAction<Function<Object[], Object>> {
+        private final Instrumentation inst;
+
+        static Function<Object[], Object> define(Instrumentation inst) throws ReflectiveOperationException, java.io.IOException {
+            return Privileged.POSSIBLE ? Privileged.run(new DefineBridge(inst)) : Bridge.define(inst);
+        }
+
+        DefineBridge(Instrumentation inst) {
+            this.inst = inst;
+        }
+
+        @Override
+        public Function<Object[], Object> run() {
+            try {
+                return Bridge.define(inst);
+            } catch (ReflectiveOperationException | java.io.IOException e) {
+                throw new IllegalStateException(e.toString(), e);
+            }
+        }
+    }
+
+    /** Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. */
     private void disable() {
         disabled = true;
         OrphanReaping.stop();

@@ -237,7 +237,12 @@ final class Escalation {
     private final class Watcher implements Runnable {
         @Override
         public void run() {
-            watch();
+            try {
+                watch();
+            } catch (Throwable t) {
+                // Never into the application's uncaught-exception handler (which may exit the JVM).
+                Log.error("escalation stopped: " + t);
+            }
         }
     }
 

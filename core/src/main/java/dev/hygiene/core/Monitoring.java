@@ -126,6 +126,21 @@ final class Monitoring implements ProcessHygieneMXBean {
 
     @Override
     public int terminateAll() {
+        // A JMX client's call runs with the client's permissions under a SecurityManager.
+        if (Privileged.POSSIBLE) return Privileged.run(new TerminateAll(hygiene));
         return hygiene.terminateAll();
+    }
+
+    private static final class TerminateAll implements java.security.PrivilegedAction<Integer> {
+        private final ProcessHygiene hygiene;
+
+        TerminateAll(ProcessHygiene hygiene) {
+            this.hygiene = hygiene;
+        }
+
+        @Override
+        public Integer run() {
+            return hygiene.terminateAll();
+        }
     }
 }

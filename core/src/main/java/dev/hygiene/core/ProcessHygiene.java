@@ -363,7 +363,13 @@ public final class ProcessHygiene {
 
         @Override
         public void run() {
-            shutdown();
+            try {
+                shutdown();
+            } catch (Throwable t) {
+                // Never into the application's uncaught-exception handler: a System.exit there,
+                // in a shutdown hook, would deadlock the JVM's exit.
+                Log.error("at shutdown: " + t);
+            }
         }
     }
 

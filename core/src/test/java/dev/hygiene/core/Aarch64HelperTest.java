@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -180,8 +181,8 @@ class Aarch64HelperTest {
         groups.add(pgid);
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("ready", out.readLine());
-        List<ProcStat> members = awaitMembers(pgid, 3);
-        assertTrue(members.stream().anyMatch(s -> s.state == 'T'), "one member is stopped: " + members);
+        // The shell sent SIGSTOP before "ready"; the kernel stops the member when it next runs.
+        awaitGroup(pgid, m -> m.size() >= 3 && m.stream().anyMatch(s -> s.state == 'T'), "3 members, one of them stopped");
 
         Result signal = run(qemu(helper.signalCommand("TERM", new long[] {pgid})), Map.of());
         assertEquals(0, signal.exit, signal.toString());
@@ -282,12 +283,14 @@ class Aarch64HelperTest {
         return out;
     }
 
-    private static List<ProcStat> awaitMembers(long pgid, int count) throws InterruptedException {
+    /** Waits up to 10 s until the live members of group PGID satisfy CONDITION; fails otherwise. */
+    private static List<ProcStat> awaitGroup(long pgid, Predicate<List<ProcStat>> condition, String what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             List<ProcStat> members = liveInGroup(pgid);
-            if (members.size() >= count) return members;
-            assertTrue(System.nanoTime() < deadline, "group " + pgid + " has " + members + ", expected " + count);
+            if (condition.test(members)) return members;
+            assertTrue(System.nanoTime() < deadline, "group " + pgid + " has " + members + ", expected " + what);
             Thread.sleep(10);
         }
     }

@@ -72,8 +72,10 @@ class AttachTest extends AppJvmTest {
         assertTrue(status[1].matches("(?s).*\\b" + before + "\\s+\\S+\\s+tree\\s+.*"), "the adopted tree is listed: " + status[1]);
         assertTrue(status[1].matches("(?s).*\\b" + after[0] + "\\s+\\S+\\s+own\\s+.*"), "the new group is listed: " + status[1]);
 
+        // sh forks its two sleeps after start() returned: wait for them.
+        Poll.assertWithin(Duration.ofSeconds(5), () -> Proc.liveInGroup(after[0]).size() == 3,
+                () -> "the new group has sh and two sleeps: " + Proc.liveInGroup(after[0]));
         List<Proc.Stat> afterGroup = Proc.liveInGroup(after[0]);
-        assertEquals(3, afterGroup.size(), "the new group: " + afterGroup);
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
         Poll.assertWithin(Duration.ofSeconds(3), () -> allGone(beforeTree) && allGone(afterGroup),

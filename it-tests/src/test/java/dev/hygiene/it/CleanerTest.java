@@ -27,6 +27,7 @@ class CleanerTest extends AppJvmTest {
         Proc.Stat s = Proc.stat(pid);
         assertTrue(s != null && s.pgrp == leader, "the orphan is in the leader's group: " + s);
         assertEquals("LEADER_EXIT 0", app.awaitLine("LEADER_EXIT "));
+        app.send("drop");
 
         assertTrue(app.awaitLine("ORPHAN_").startsWith("ORPHAN_GONE "), "the app saw the orphan go" + app.describe());
         assertFalse(Proc.alive(pid, start), "the orphan is gone, seen from outside: " + Proc.stat(pid));

@@ -61,6 +61,7 @@ class EscapeeTest extends AppJvmTest {
             }
         }
         assertEquals(List.of(), notEscaped, "each escapee leads a session of its own and carries the marker " + marker);
+        app.send("end"); // the app ends only now, so that the escapees were seen alive first
 
         long from;
         switch (arg) {

@@ -163,6 +163,8 @@ class WatchdogTest extends AppJvmTest {
         List<String> dirs = list(tmp);
         assertTrue(dirs.size() == 1 && dirs.get(0).startsWith("process-hygiene-"),
                 "the helper's directory appeared with the first child: " + dirs);
+        // The agent's line is on stderr, STARTED on stdout: two pipes, read by two threads.
+        app.stderr().await(l -> l.startsWith(HelperLeftoversTest.HELPER_AT), "naming the helper", Duration.ofSeconds(5));
         assertEquals(1, helperLines(app).size(), "the helper was extracted with the first child" + app.describe());
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());

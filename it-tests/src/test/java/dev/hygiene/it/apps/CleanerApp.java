@@ -8,16 +8,23 @@ import java.util.List;
 
 /**
  * The dropped-Process path: starts {@code sh -c 'sleep 300 & exit 0'}, waits for the leader to
- * exit, finds the orphan sleep (its process group is the leader's pid), drops the Process and
- * calls System.gc() until the orphan is gone (up to 30 s). Reports {@code ORPHAN <pid>:<start>},
- * then {@code ORPHAN_GONE <gc calls>} or {@code ORPHAN_ALIVE}, then {@code DONE}, and waits for a
+ * exit, finds the orphan sleep (its process group is the leader's pid) and reports
+ * {@code ORPHAN <pid>:<start>}; on a line on stdin (once the test has looked at the orphan) it
+ * drops the Process and calls System.gc() until the orphan is gone (up to 30 s). Then reports
+ * {@code ORPHAN_GONE <gc calls>} or {@code ORPHAN_ALIVE}, then {@code DONE}, and waits for another
  * line on stdin before it exits.
  */
 public final class CleanerApp {
 
+    /** The child's Process until the test says to drop it. */
+    static Process held;
+
     public static void main(String[] args) throws Exception {
         Report.jvm();
-        Proc.Stat orphan = startAndDrop();
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in));
+        Proc.Stat orphan = start();
+        stdin.readLine();
+        held = null;
         long deadline = System.nanoTime() + 30_000_000_000L;
         int gcs = 0;
         while (Proc.alive(orphan.pid, orphan.startTime)) {
@@ -28,12 +35,13 @@ public final class CleanerApp {
         }
         Report.line(Proc.alive(orphan.pid, orphan.startTime) ? "ORPHAN_ALIVE" : "ORPHAN_GONE " + gcs);
         Report.line("DONE");
-        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        stdin.readLine();
     }
 
     /** In a method of its own, so that no local variable keeps the Process reachable afterwards. */
-    private static Proc.Stat startAndDrop() throws Exception {
+    private static Proc.Stat start() throws Exception {
         Process p = new ProcessBuilder("sh", "-c", "sleep 300 & exit 0").start();
+        held = p;
         long leader = p.pid();
         Report.line("GROUP " + leader);
         int exit = p.waitFor();

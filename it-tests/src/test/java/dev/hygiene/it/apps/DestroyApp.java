@@ -20,8 +20,9 @@ import java.util.List;
  *       (or {@code GROUP_NOT_EMPTY <members>} after 10 s);</li>
  *   <li>{@code DONE}.</li>
  * </ul>
- * Args: {@code destroy|destroyForcibly tree|ignore-term|stopped} (stopped: one grandchild is
- * stopped with SIGSTOP before the destroy).
+ * Args: {@code destroy|destroyForcibly tree|ignore-term|stopped [hold]} (stopped: one grandchild
+ * is stopped with SIGSTOP before the destroy; hold: after {@code MEMBERS} it waits for a line on
+ * stdin before the destroy, so that the test can look at the tree first).
  */
 public final class DestroyApp {
 
@@ -30,8 +31,10 @@ public final class DestroyApp {
         boolean force = args[0].equals("destroyForcibly");
         boolean ignoresTerm = args[1].equals("ignore-term");
         boolean stopped = args[1].equals("stopped");
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in));
         Process p = Trees.start(ignoresTerm ? Trees.TREE_IGNORING_TERM : stopped ? Trees.TREE_WITH_STOPPED : Trees.TREE);
         List<Proc.Stat> members = Trees.awaitMembers(p.pid(), 3);
+        if (args.length > 2 && args[2].equals("hold")) stdin.readLine();
         if (stopped) {
             long until = System.nanoTime() + 10_000_000_000L;
             while (Trees.descendants(p.pid()).stream().noneMatch(s -> s.state == 'T') && System.nanoTime() - until < 0) {
@@ -61,6 +64,6 @@ public final class DestroyApp {
         }
         if (System.nanoTime() - deadline <= 0) Report.line("GROUP_EMPTY_AFTER_MS " + (System.nanoTime() - t0) / 1_000_000);
         Report.line("DONE");
-        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        stdin.readLine();
     }
 }

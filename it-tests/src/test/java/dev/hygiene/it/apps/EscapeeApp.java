@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * One more {@code sleep 300} stays in the group. Reports {@code GROUP <leader>}, {@code MARKER
  * <token>} (the child's PROCESS_HYGIENE_GROUP, read from /proc), {@code ESCAPEES <pid>:<start>
  * ...} (the three, once they run sleep outside the group) and {@code MEMBERS <leader> ...} (the
- * live members of the group), then ends as ENDING (the only arg) says:
+ * live members of the group), then waits for a line on stdin (once the test has looked at them
+ * from outside) and ends as ENDING (the only arg) says:
  * <ul>
  *   <li>{@code return}: {@code EXITING}, main returns (the shutdown hook);</li>
  *   <li>{@code destroy}: {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
@@ -42,13 +43,15 @@ public final class EscapeeApp {
     /** The child exits, leaving a member in its group and the escapees behind. */
     static final String CHILD_EXITS = ESCAPE + "exit 0";
 
-    /** Held until the end (not for drop). */
+    /** Held until the end (for drop: until the ending). */
     static Process child;
 
     public static void main(String[] args) throws Exception {
         Report.jvm();
         String ending = args[0];
-        List<Proc.Stat> all = ending.equals("drop") ? startExitAndDrop() : startAndHold();
+        BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in));
+        List<Proc.Stat> all = ending.equals("drop") ? startAndExit() : startAndHold();
+        stdin.readLine();
         switch (ending) {
             case "return":
                 Report.line("EXITING");
@@ -60,6 +63,7 @@ public final class EscapeeApp {
                 awaitGone(all, 10, false);
                 break;
             case "drop":
+                child = null;
                 awaitGone(all, 30, true);
                 break;
             case "wait":
@@ -70,7 +74,7 @@ public final class EscapeeApp {
                 throw new IllegalArgumentException(ending);
         }
         Report.line("DONE");
-        new BufferedReader(new InputStreamReader(System.in)).readLine();
+        stdin.readLine();
     }
 
     /** Starts the child that stays; returns its members and escapees. */
@@ -80,9 +84,10 @@ public final class EscapeeApp {
         return awaitEscaped(child.pid(), 2);
     }
 
-    /** In a method of its own, so that no local variable keeps the Process reachable afterwards. */
-    private static List<Proc.Stat> startExitAndDrop() throws Exception {
+    /** In a method of its own, so that no local variable keeps the Process reachable once child is cleared. */
+    private static List<Proc.Stat> startAndExit() throws Exception {
         Process p = new ProcessBuilder("sh", "-c", CHILD_EXITS).start();
+        child = p;
         Report.line("GROUP " + p.pid());
         Report.line("LEADER_EXIT " + p.waitFor());
         return awaitEscaped(p.pid(), 1);

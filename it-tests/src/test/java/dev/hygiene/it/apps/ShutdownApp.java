@@ -12,7 +12,8 @@ import java.util.List;
  * <p>Args: {@code ENDING KIND}: ENDING is {@code return} (main returns), {@code exit3}
  * (System.exit(3)), {@code throw} (uncaught exception), {@code wait} (prints {@code READY} and
  * waits forever, for a signal from the test) or {@code halt} (prints {@code READY}, waits for a
- * line on stdin, then {@code Runtime.getRuntime().halt(0)}: no shutdown hook runs); KIND is
+ * line on stdin, then {@code Runtime.getRuntime().halt(0)}: no shutdown hook runs) or {@code line}
+ * (prints {@code READY}, waits for a line on stdin, then main returns); KIND is
  * {@code tree}, {@code ignore-term} (the trees ignore SIGTERM), {@code mixed} (the first tree
  * goes on SIGTERM, the second ignores it) or {@code leader-exits} (each child exits at once,
  * leaving its two children behind in its group, while the app still holds its Process). Prints
@@ -64,6 +65,11 @@ public final class ShutdownApp {
                 Report.line("READY");
                 Thread.sleep(Long.MAX_VALUE);
                 break;
+            case "line":
+                Report.line("READY");
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
+                Report.line("EXITING");
+                return;
             case "halt":
                 Report.line("READY");
                 new BufferedReader(new InputStreamReader(System.in)).readLine();
