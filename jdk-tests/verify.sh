@@ -5,7 +5,8 @@
 # TESTS_DIR holds run.sh and the OpenJDK test trees (shared/jdk-tests beside the clone). Four runs,
 # one after the other: JDK 17 and 25 with -javaagent on the test JVMs, and both again with the agent
 # in JAVA_TOOL_OPTIONS (every JVM the tests start has it). Each run's table is printed; the build
-# fails where any result differs, or where a test is reliably slower with the agent (timing.py).
+# fails where any result differs, where a test fails more of its own checks with the agent or a child
+# sees the agent's marker (checks.py), or where a test is reliably slower with the agent (timing.py).
 # Each run's jtreg output stays in OUT_DIR/jdk<V>[-tool-options]/{plain,agent}/work/**/*.jtr.
 set -u
 tests=$1 agent=$2 out=$3
@@ -45,11 +46,14 @@ for r in "${runs[@]}"; do
   cat "$dir.table"
   python3 "$here/timing.py" "$dir"
   trc=$?
+  python3 "$here/checks.py" "$dir"
+  crc=$?
   differ=$(sed -n 's/^.* with; \([0-9]*\) differ$/\1/p' "$dir.table")
   line="$label: ${differ:-?} results differ (run.sh exit $rc), $took s"
   [ $trc -ne 0 ] && line="$line; a test is reliably slower with the agent (see timing lines above)"
+  [ $crc -ne 0 ] && line="$line; checks within a test differ, or a child saw the marker (see checks lines above)"
   summary+=("$line")
-  [ $rc -ne 0 ] || [ $trc -ne 0 ] && status=1
+  { [ $rc -ne 0 ] || [ $trc -ne 0 ] || [ $crc -ne 0 ]; } && status=1
 done
 
 echo "jdk-tests: summary (the .jtr files of each test are under $out/jdk*/{plain,agent}/work):"
