@@ -34,6 +34,8 @@ public final class ProcessGroup {
     public final String marker;
     /** The application frame that started it ("com.example.Launcher.run(Launcher.java:42)"), or null. */
     public final String origin;
+    /** The absolute path of the child's own cgroup directory, or null if it has none (contained by its process group only). */
+    public volatile String cgroup;
     /** Why the agent terminates it, once it does: shutdown, dropped, destroy, terminate-all. */
     volatile String ending;
     private final AtomicBoolean gone = new AtomicBoolean();
@@ -51,6 +53,11 @@ public final class ProcessGroup {
     /** Marks the group gone; true only the first time (the Cleaner and shutdown may race). */
     boolean markGone() {
         return gone.compareAndSet(false, true);
+    }
+
+    /** What contains it: its cgroup, its process group, or (not isolated) its tree of descendants. */
+    public Containment containment() {
+        return cgroup != null ? Containment.CGROUP : isolated ? Containment.GROUP : Containment.TREE;
     }
 
     /** True if STAT is this group's leader (same pid and start time), alive or zombie. */

@@ -81,6 +81,17 @@ final class Signals {
         });
     }
 
+    /**
+     * Kills everything in G's cgroup and below it at once: cgroup.kill, which also catches
+     * processes that fork meanwhile. A cgroup is a directory of ours, not a number that could
+     * change hands. False where that is impossible (Linux before 5.14, or the cgroup is gone):
+     * the caller has sent SIGKILL to each member it saw.
+     */
+    boolean killCgroup(ProcessGroup g) {
+        String cgroup = g.cgroup;
+        return cgroup != null && Cgroups.kill(cgroup);
+    }
+
     /** Runs the helper; false if it could not be run at all. */
     private boolean signalGroups(Helper helper, boolean kill, List<Long> pgids) {
         long[] ids = new long[pgids.size()];
