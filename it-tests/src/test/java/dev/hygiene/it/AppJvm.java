@@ -44,7 +44,15 @@ public final class AppJvm {
          * {@code setsid sh -c 'sleep 300 & echo SIBLING $!; exec java ...'}: the JVM leads its
          * group, which also holds a sibling sleep.
          */
-        WITH_SIBLING
+        WITH_SIBLING,
+        /**
+         * {@code setsid unshare --mount --propagation private sh -c 'mount -o remount,bind,ro
+         * <cgroup2 mount> && exec java ...'}: the JVM (same pid: neither unshare nor sh forks)
+         * sees the cgroup tree read-only, as in most containers. {@code bind}: only this mount
+         * namespace's view; a plain {@code remount,ro} would make the file system read-only for
+         * the whole machine.
+         */
+        READ_ONLY_CGROUPS
     }
 
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
@@ -184,6 +192,12 @@ public final class AppJvm {
                 case WITH_SIBLING:
                     cmd.addAll(List.of("sh", "-c",
                             "sleep 300 </dev/null >/dev/null 2>&1 & echo SIBLING $!; exec " + shellQuote(java)));
+                    break;
+                case READ_ONLY_CGROUPS:
+                    Path mount = Cgroups.mount();
+                    if (mount == null) throw new IllegalStateException("no cgroup2 mount to make read-only");
+                    cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -o remount,bind,ro " + shellQuote(List.of(mount.toString())) + " && exec " + shellQuote(java)));
                     break;
                 default:
                     throw new AssertionError(launch);
@@ -386,6 +400,7 @@ public final class AppJvm {
     public void signal(String name) {
         long pid = process.pid();
         if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        if (name.equals("KILL")) cleanup.diedWithoutShutdownHooks(pid);
         kill(name, Long.toString(pid));
     }
 
@@ -402,6 +417,7 @@ public final class AppJvm {
                     + process.pid() + ", test JVM " + self + ")");
         }
         if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        if (name.equals("KILL")) cleanup.diedWithoutShutdownHooks(jvm[0]);
         kill(name, "--", "-" + jvm[1]);
     }
 
