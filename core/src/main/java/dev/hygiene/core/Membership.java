@@ -128,15 +128,18 @@ final class Membership {
      * The live processes in CGROUP (itself, not the cgroups below it, which nested JVMs make for
      * their own children) outside G's group. A nested JVM's watchdog is left out: it is that
      * JVM's own, leaves when that JVM ends, and is killed with the cgroup at the deadline, like
-     * everything else there (as in group mode, where it carries no marker).
+     * everything else there (as in group mode, where it carries no marker). So is a process whose
+     * command line reads empty: it is exiting (or inside execve: then it is seen next round).
      */
     private List<ProcStat> outsideGroup(ProcessGroup g, String cgroup) {
         List<ProcStat> out = new ArrayList<>();
+        byte[] buffer = null;
         for (long pid : Cgroups.procs(cgroup)) {
             ProcStat s = byPid.get(pid);
             if (s == null) s = ProcStat.read(pid); // born after the scan
-            if (s == null || !s.alive() || s.pgrp == g.pid || isWatchdog(pid)) continue;
-            out.add(s);
+            if (s == null || !s.alive() || s.pgrp == g.pid) continue;
+            if (buffer == null) buffer = new byte[4096];
+            if (runsProgramOfItsOwn(pid, buffer)) out.add(s);
         }
         return out;
     }
@@ -144,15 +147,22 @@ final class Membership {
     private static final byte[] WATCHDOG_ARGS = "\0watch\0".getBytes(StandardCharsets.ISO_8859_1);
     private static final byte[] HELPER_NAME = ("/" + Helper.FILE_NAME).getBytes(StandardCharsets.ISO_8859_1);
 
-    /** True if PID runs an agent's helper in watch mode: {@code .../hygiene-helper\0watch\0...}. */
-    static boolean isWatchdog(long pid) {
-        byte[] b = new byte[4096];
+    /**
+     * False if PID's command line reads empty (exiting, gone, inside execve) or is an agent's
+     * watchdog ({@code .../hygiene-helper\0watch\0...}).
+     */
+    static boolean runsProgramOfItsOwn(long pid, byte[] b) {
         int n;
         try {
             n = ProcStat.readFile("/proc/" + pid + "/cmdline", b);
         } catch (IOException e) {
             return false;
         }
+        return n > 0 && !isWatchdog(b, n);
+    }
+
+    /** True if CMDLINE (N bytes) is an agent's helper in watch mode: {@code .../hygiene-helper\0watch\0...}. */
+    static boolean isWatchdog(byte[] b, int n) {
         int end = 0;
         while (end < n && b[end] != 0) end++;
         if (end < HELPER_NAME.length || end + WATCHDOG_ARGS.length > n) return false;

@@ -492,7 +492,7 @@ public final class ProcessHygiene {
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
         // Empty now (unless members survived: then at shutdown, or by the watchdog at its end).
         String cgroup = g.cgroup;
-        if (cgroup != null && !survived && !Cgroups.remove(cgroup)) Log.debug("cannot remove the cgroup " + cgroup + " yet");
+        if (cgroup != null && !survived && !Cgroups.remove(cgroup)) Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
         // Last: whoever waits for the registry to empty sees the records and counters complete.
         registry.remove(g);
     }
@@ -520,7 +520,7 @@ public final class ProcessHygiene {
             }
             // Every child's cgroup that is empty, then the JVM's directory; what is left is the watchdog's.
             Cgroups cg = cgroups;
-            if (cg != null && !cg.removeAll()) Log.debug("cannot remove " + cg + " yet: members are left");
+            if (cg != null && !cg.removeAll()) Log.debug(cg + " keeps members: removed by the watchdog at its end");
             if (w != null) w.close();
             if (helper != null) helper.delete();
         }
