@@ -27,6 +27,11 @@ final class FlightEvents {
         }
     }
 
+    /** True if a recording wants dev.hygiene.GroupTermination events now. */
+    static boolean terminationEnabled() {
+        return active() && new GroupTermination().isEnabled();
+    }
+
     static void isolation(long pid, String command, boolean isolated, String reason, Containment containment) {
         if (!active()) return;
         Isolation e = new Isolation();
@@ -93,7 +98,8 @@ final class FlightEvents {
         @Label("Containment")
         String containment;
         @Label("Members")
-        @Description("Processes it held at the first signal; -1 if not counted")
+        @Description("Processes it held at the first signal; -1 if not counted (a group without a cgroup on destroy():"
+                + " counting would read all of /proc)")
         int members;
         @Label("Resident Memory")
         @Description("The members' summed VmRSS at the first signal")

@@ -438,8 +438,10 @@ public final class ProcessHygiene {
 
         @Override
         public boolean census(ProcessGroup g) {
-            // For the leak report (shutdown, dropped) and the JFR event: destroy() stays cheap otherwise.
-            return FlightEvents.active() || (report.wanted() && ("shutdown".equals(g.ending) || "dropped".equals(g.ending)));
+            // For the leak report (shutdown, dropped); for the JFR event only where it is cheap (a
+            // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
+            return (report.wanted() && ("shutdown".equals(g.ending) || "dropped".equals(g.ending)))
+                    || (g.cgroup != null && FlightEvents.terminationEnabled());
         }
 
         @Override
