@@ -5,10 +5,14 @@
  * private directory. The JVM runs it through the ordinary ProcessBuilder path; it never links into
  * the JVM (no JNI, no FFM, so no native-access warnings).
  *
- *   hygiene-helper exec REPORT_DIR MARKER PATH ARGV0 [ARG...]
- *       setpgid(0, 0), then execve(PATH, [ARGV0, ARG...]) with the inherited environment, to
- *       which MARKER (unless "-") is added in PROCESS_HYGIENE_GROUP: descendants that leave the
- *       group (setsid, daemons) can still be found by it in /proc/PID/environ.
+ *   hygiene-helper exec REPORT_DIR MARKER CGROUP PATH ARGV0 [ARG...]
+ *       Unless CGROUP is "-": mkdir(CGROUP) and moves itself into that new cgroup (see cgroup_enter.c),
+ *       so that no descendant can be born outside it. Then setpgid(0, 0), then execve(PATH,
+ *       [ARGV0, ARG...]) with the inherited environment, to which MARKER (unless "-") is added in
+ *       PROCESS_HYGIENE_GROUP only if the process is not in a cgroup of its own (CGROUP "-", or
+ *       the move failed): descendants that leave the group (setsid, daemons) can then still be
+ *       found by it in /proc/PID/environ. A failed move is silent: the directory is removed
+ *       again, REPORT_DIR/cgroup-failed.PID says why, and the agent reads /proc/PID/cgroup.
  *       The JDK has already done everything else (redirects, chdir, environment, closing fds).
  *       PATH was resolved by the agent with the JDK's rules. On ENOEXEC, runs the file with
  *       /bin/sh as the JDK does ("/bin/sh PATH ARG..."). If execve still fails (a missing
@@ -43,11 +47,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup_enter.h"
 #include "groups.h"
 #include "number.h"
 #include "pidfd.h"
 
-#define PROTOCOL "process-hygiene-helper 3"
+#define PROTOCOL "process-hygiene-helper 4"
 
 int run_watch(int argc, char **argv);
 
@@ -55,7 +60,7 @@ extern char **environ;
 
 static int usage(void) {
     fprintf(stderr,
-            "usage: hygiene-helper exec REPORT_DIR MARKER PATH ARGV0 [ARG...]\n"
+            "usage: hygiene-helper exec REPORT_DIR MARKER CGROUP PATH ARGV0 [ARG...]\n"
             "       hygiene-helper signal TERM|KILL PGID|PID@START...\n"
             "       hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS\n"
             "       hygiene-helper version\n");
@@ -65,7 +70,7 @@ static int usage(void) {
 /* Tells the agent that execve failed: REPORT_DIR/exec-failed.PID holds the errno. */
 static int report_exec_failure(const char *dir, int err) {
     char path[4096];
-    int n = snprintf(path, sizeof path, "%s/exec-failed.%d", dir, (int) getpid());
+    int n = snprintf(path, sizeof path, "%s/" EXEC_FAILED_PREFIX "%d", dir, (int) getpid());
     if (n < 0 || (size_t) n >= sizeof path) return -1;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
@@ -99,13 +104,24 @@ static char **marked_environment(const char *marker) {
 }
 
 static int run_exec(int argc, char **argv) {
-    /* argv: exec REPORT_DIR MARKER PATH ARGV0 [ARG...] */
-    if (argc < 5) return usage();
+    /* argv: exec REPORT_DIR MARKER CGROUP PATH ARGV0 [ARG...] */
+    if (argc < 6) return usage();
     const char *report_dir = argv[1];
     const char *marker = argv[2];
-    const char *path = argv[3];
-    char **child_argv = argv + 4;
-    if (strcmp(marker, "-") != 0) environ = marked_environment(marker);
+    const char *cgroup = argv[3];
+    const char *path = argv[4];
+    char **child_argv = argv + 5;
+
+    /* Into the child's own cgroup first: every process it will ever start is born inside. */
+    int contained = 0;
+    if (strcmp(cgroup, "-") != 0) {
+        const char *call = "mkdir";
+        if (cgroup_enter(cgroup, &call) == 0) contained = 1;
+        else cgroup_report_failure(report_dir, cgroup, call, errno);
+    }
+    /* The marker only where no cgroup holds the descendants: with one, the environment is
+     * exactly the application's. */
+    if (!contained && strcmp(marker, "-") != 0) environ = marked_environment(marker);
 
     /* Lead a new process group. Failure leaves the child in the JVM's group; the agent reads the
      * group back from /proc and treats such a child as not isolated. */
@@ -117,7 +133,7 @@ static int run_exec(int argc, char **argv) {
     int err = errno;
     if (err == ENOEXEC) {
         /* The JDK's fallback for scripts without "#!": /bin/sh FILE ARG... (argv[0] replaced). */
-        int n = argc - 4; /* ARGV0 and the args */
+        int n = argc - 5; /* ARGV0 and the args */
         char **sh_argv = calloc((size_t) n + 2, sizeof(char *));
         if (sh_argv == NULL) {
             fprintf(stderr, "hygiene-helper: calloc: %s\n", strerror(errno));

@@ -15,10 +15,11 @@
  * removes at the end (an R line) must have a name starting with it too. */
 #define DIR_PREFIX "process-hygiene-"
 
-/* In the private directory: the helper, and the exec mode's report of a failed execve (the pid
- * follows the prefix). */
+/* In the private directory: the helper, the exec mode's report of a failed execve, and its report
+ * of a cgroup it could not enter (the pid follows each prefix). */
 #define HELPER_FILE "hygiene-helper"
 #define EXEC_FAILED_PREFIX "exec-failed."
+#define CGROUP_FAILED_PREFIX "cgroup-failed."
 
 /* In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM and
  * read by the watchdog once the JVM has died; compacted by writing GROUPS_TMP and renaming it. */

@@ -305,7 +305,8 @@ static void remove_own_directory(void) {
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, HELPER_FILE) == 0 || strcmp(e->d_name, GROUPS_FILE) == 0
             || strcmp(e->d_name, GROUPS_TMP) == 0
-            || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0) {
+            || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0
+            || strncmp(e->d_name, CGROUP_FAILED_PREFIX, strlen(CGROUP_FAILED_PREFIX)) == 0) {
             if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
                 fprintf(stderr, "hygiene-helper: watch: unlink %s/%s: %s\n", exe, e->d_name, strerror(errno));
             }

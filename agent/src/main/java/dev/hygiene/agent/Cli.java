@@ -58,7 +58,7 @@ public final class Cli {
         OUT.println("  java -jar process-hygiene-agent.jar attach PID [key=value,...]   load the agent into a running JVM");
         OUT.println("  java -jar process-hygiene-agent.jar status PID                   show the groups it tracks there");
         OUT.println();
-        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report; see README.md.");
+        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report, containment (auto); see README.md.");
         return args.length == 0 ? 0 : 2;
     }
 
@@ -164,14 +164,19 @@ public final class Cli {
                 + mbs.getAttribute(n, "EscapeesCaught"));
         if (groups.length == 0) return;
         OUT.println();
-        OUT.println(String.format(Locale.ROOT, "  %8s  %9s  %-5s  %-40s  %s", "PID", "AGE", "GROUP", "COMMAND", "STARTED AT"));
+        OUT.println(String.format(Locale.ROOT, "  %8s  %9s  %-11s  %-40s  %s", "PID", "AGE", "CONTAINMENT", "COMMAND", "STARTED AT"));
         for (CompositeData g : groups) {
             String command = (String) g.get("command");
             if (command.length() > 40) command = command.substring(0, 37) + "...";
-            OUT.println(String.format(Locale.ROOT, "  %8d  %9s  %-5s  %-40s  %s", (Long) g.get("pid"),
-                    age((Long) g.get("ageMillis")), (Boolean) g.get("isolated") ? "own" : "tree", command,
-                    g.get("startedAt")));
+            OUT.println(String.format(Locale.ROOT, "  %8d  %9s  %-11s  %-40s  %s", (Long) g.get("pid"),
+                    age((Long) g.get("ageMillis")), containment(g), command, g.get("startedAt")));
         }
+    }
+
+    /** cgroup, group or tree; from an agent without containment (older): group or tree. */
+    private static String containment(CompositeData g) {
+        if (g.containsKey("containment")) return (String) g.get("containment");
+        return (Boolean) g.get("isolated") ? "group" : "tree";
     }
 
     private static String reasons(Object table) {

@@ -38,34 +38,51 @@ public final class Config {
     public final Pattern keep;
     /** Where to append a JSON line per group the agent had to terminate; null: nowhere. */
     public final Path report;
+    /**
+     * How children are contained: {@code auto} (a cgroup per child where the JVM can create one,
+     * else its process group and the marker), {@code cgroup} (the same, but a warning where it
+     * cannot), {@code group} (process group and marker only).
+     */
+    public final String containment;
 
-    private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report) {
+    public static final String DEFAULT_CONTAINMENT = "auto";
+    private static final String[] CONTAINMENTS = {"auto", "cgroup", "group"};
+
+    private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report,
+                   String containment) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
         this.extractHelper = extractHelper;
         this.keep = keep;
         this.report = report;
+        this.containment = containment;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT);
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir, extractHelper, keep, report);
+        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment);
     }
 
     /** A copy with another keep pattern. */
     public Config withKeep(Pattern newKeep) {
-        return new Config(grace, log, helperDir, extractHelper, newKeep, report);
+        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment);
     }
 
     /** A copy with another report file. */
     public Config withReport(Path newReport) {
-        return new Config(grace, log, helperDir, extractHelper, keep, newReport);
+        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment);
+    }
+
+    /** A copy with another containment (auto, cgroup or group). */
+    public Config withContainment(String newContainment) {
+        if (parseContainment(newContainment) == null) throw new IllegalArgumentException("containment " + newContainment);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -135,7 +152,14 @@ public final class Config {
         raw = lookup("report", args, properties, env);
         Path report = raw == null ? null : parsePath(raw);
         if (raw != null && report == null) bad("report", raw, "an absolute file path", "none");
-        return new Config(grace, log, helperDir, extractHelper, keep, report);
+
+        raw = lookup("containment", args, properties, env);
+        String containment = raw == null ? DEFAULT_CONTAINMENT : parseContainment(raw);
+        if (containment == null) {
+            containment = DEFAULT_CONTAINMENT;
+            bad("containment", raw, "auto, cgroup or group", DEFAULT_CONTAINMENT);
+        }
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment);
     }
 
     private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
@@ -154,7 +178,7 @@ public final class Config {
         return "HYGIENE_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
-    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report"};
+    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment"};
 
     static Map<String, String> parseArgs(String agentArgs) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -218,6 +242,12 @@ public final class Config {
         return null;
     }
 
+    /** auto, cgroup or group (any case); null if not one of them. */
+    static String parseContainment(String s) {
+        for (String c : CONTAINMENTS) if (c.equalsIgnoreCase(s.trim())) return c;
+        return null;
+    }
+
     static Pattern parsePattern(String s) {
         try {
             return Pattern.compile(s);
@@ -242,6 +272,7 @@ public final class Config {
                 + (helperDir == null ? "" : ", helper-dir=" + helperDir)
                 + (extractHelper ? "" : ", helper-dir=none")
                 + (keep == null ? "" : ", keep=" + keep)
-                + (report == null ? "" : ", report=" + report);
+                + (report == null ? "" : ", report=" + report)
+                + (containment.equals(DEFAULT_CONTAINMENT) ? "" : ", containment=" + containment);
     }
 }

@@ -33,10 +33,16 @@ final class Escalation {
          * @param signalled  whether anything was signalled (else the group was found empty)
          * @param neededKill whether SIGKILL was sent
          * @param survived   whether members were left 1 s after SIGKILL (given up on)
-         * @param escapees   members found outside the group by their marker
+         * @param escapees   members found outside the group (by their marker, or in its cgroup)
+         * @param members    the processes it held at the first signal, -1 if not counted
+         * @param rssBytes   their summed resident memory (VmRSS) then
          * @param nanos      from the first signal to gone
          */
-        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees, long nanos);
+        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees,
+                  int members, long rssBytes, long nanos);
+
+        /** True if G's members and their memory are to be counted at its first signal (for a record of it). */
+        boolean census(ProcessGroup g);
     }
 
     static final long MAX_POLL_MS = 20;
@@ -50,6 +56,8 @@ final class Escalation {
         boolean signalled;
         List<ProcStat> escapees = List.of();
         int escapeesSeen;
+        int members = -1; // at the first signal, if counted
+        long rssBytes;
 
         Pending(long deadline, boolean killed) {
             this.deadline = deadline;
@@ -82,6 +90,7 @@ final class Escalation {
 
     /**
      * Starts terminating GROUPS: the first signal to each group has been sent when this returns
+     * (to a group with a cgroup, SIGKILL with FORCE means cgroup.kill too)
      * (escapees get theirs from the watcher a moment later, so that destroy() stays cheap). Groups
      * already being terminated are left to their schedule, unless FORCE upgrades them to SIGKILL.
      */
@@ -109,19 +118,36 @@ final class Escalation {
         Membership[] scan = {escapees ? Membership.scan(true) : null};
         Map<ProcessGroup, List<ProcStat>> live = new LinkedHashMap<>();
         Map<ProcessGroup, List<ProcStat>> escaped = new IdentityHashMap<>();
+        Map<ProcessGroup, long[]> census = new IdentityHashMap<>();
         for (ProcessGroup g : todo) {
             List<ProcStat> members = members(g, scan);
+            List<ProcStat> out = List.of();
             if (escapees) {
-                List<ProcStat> out = scan[0].escapees(g, List.of());
+                out = scan[0].escapees(g, List.of());
                 if (!out.isEmpty()) {
                     escaped.put(g, out);
                     members = new ArrayList<>(members);
                     members.addAll(out);
                 }
-                if (!members.isEmpty()) live.put(g, members);
-            } else if (!members.isEmpty() || g.marker != null) {
-                // Empty or not, a group with a marker may have escapees: the watcher looks.
+                // A cgroup holding only what is below it (a nested JVM's children) is not empty.
+                if (!members.isEmpty() || (g.cgroup != null && Cgroups.populated(g.cgroup))) live.put(g, members);
+            } else if (!members.isEmpty() || g.marker != null || g.cgroup != null) {
+                // Empty or not, a group with a marker or a cgroup may have escapees: the watcher looks.
                 live.put(g, members);
+            }
+            if (live.containsKey(g) && outcome.census(g)) {
+                // Before the first signal: a moment later most members are gone. A cgroup is read
+                // directly; a group needs /proc (read once for all groups).
+                List<ProcStat> all;
+                if (g.cgroup != null) {
+                    all = Membership.inCgroup(g.cgroup);
+                } else {
+                    if (scan[0] == null) scan[0] = Membership.scan(false);
+                    all = scan[0].contained(g, out);
+                }
+                long rss = 0;
+                for (ProcStat s : all) rss += Membership.residentBytes(s.pid);
+                census.put(g, new long[] {all.size(), rss});
             }
         }
         Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
@@ -129,6 +155,9 @@ final class Escalation {
             if (!e.getValue().isEmpty()) signalled.put(e.getKey(), e.getValue());
         }
         signals.send(force, signalled);
+        if (force) {
+            for (ProcessGroup g : live.keySet()) if (g.cgroup != null) signals.killCgroup(g);
+        }
         long now = System.nanoTime();
         lock.lock();
         try {
@@ -136,7 +165,12 @@ final class Escalation {
                 Pending p = pending.get(g);
                 if (p == null) {
                     p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + graceNanos, false);
-                    p.signalled = signalled.containsKey(g);
+                    p.signalled = signalled.containsKey(g) || (force && g.cgroup != null);
+                    long[] c = census.get(g);
+                    if (c != null) {
+                        p.members = (int) c[0];
+                        p.rssBytes = c[1];
+                    }
                     if (escapees) {
                         p.escapeesDue = false;
                         p.escapees = escaped.getOrDefault(g, List.of());
@@ -158,7 +192,7 @@ final class Escalation {
             lock.unlock();
         }
         for (ProcessGroup g : todo) {
-            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0, 0);
+            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0, -1, 0, 0);
         }
     }
 
@@ -289,31 +323,49 @@ final class Escalation {
             Membership scan = Membership.scan(markers);
             Map<ProcessGroup, List<ProcStat>> term = new LinkedHashMap<>();
             Map<ProcessGroup, List<ProcStat>> kill = new LinkedHashMap<>();
+            List<ProcessGroup> cgroupKill = new ArrayList<>();
             Map<ProcessGroup, Boolean> gone = new LinkedHashMap<>(); // group -> survived
             for (Map.Entry<ProcessGroup, Pending> e : round.entrySet()) {
                 ProcessGroup g = e.getKey();
                 Pending p = e.getValue();
                 List<ProcStat> members = new ArrayList<>(scan.members(g));
                 List<ProcStat> escapees = scan.escapees(g, p.escapees);
-                if (scan.withMarkers()) {
+                // A cgroup's members outside the group are read anew every round (cheap): each
+                // new one gets the signal the group already had, also after the first round.
+                boolean cgroup = g.cgroup != null;
+                if (scan.withMarkers() || cgroup) {
                     // New escapees get the signal the group already had.
                     List<ProcStat> fresh = new ArrayList<>();
                     for (ProcStat s : escapees) if (!contains(p.escapees, s)) fresh.add(s);
-                    if (!fresh.isEmpty() && p.escapeesDue) {
+                    if (!fresh.isEmpty() && (p.escapeesDue || cgroup)) {
                         (p.killed ? kill : term).put(g, fresh);
                         p.signalled = true;
                     }
                     p.escapees = escapees;
-                    p.escapeesSeen = Math.max(p.escapeesSeen, escapees.size());
+                    if (cgroup) {
+                        // Counted as escapees: every process seen outside the group.
+                        p.escapeesSeen += fresh.size();
+                    } else {
+                        p.escapeesSeen = Math.max(p.escapeesSeen, escapees.size());
+                    }
                     p.escapeesDue = false;
                 }
                 members.addAll(escapees);
-                if (members.isEmpty()) gone.put(g, false);
-                else if (!p.killed && now - p.deadline >= 0) kill.put(g, members);
-                else if (p.killed && now - p.deadline >= 0) gone.put(g, true);
+                // With a cgroup, empty means nothing alive in it nor below it either.
+                boolean empty = members.isEmpty() && !(cgroup && Cgroups.populated(g.cgroup));
+                if (empty) gone.put(g, false);
+                else if (!p.killed && now - p.deadline >= 0) {
+                    kill.put(g, members);
+                    if (cgroup) cgroupKill.add(g);
+                } else if (p.killed && now - p.deadline >= 0) gone.put(g, true);
+                else if (p.killed && cgroup) cgroupKill.add(g); // again, until it is empty
             }
             signals.send(false, term);
             signals.send(true, kill);
+            // After the group's SIGKILL (sent while its members were seen alive): everything in the
+            // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
+            // before 5.14), the members above were each sent SIGKILL instead.
+            for (ProcessGroup g : cgroupKill) signals.killCgroup(g);
 
             long next;
             lock.lock();
@@ -339,7 +391,7 @@ final class Escalation {
                 Pending p = round.get(e.getKey());
                 try {
                     outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen,
-                            System.nanoTime() - p.since);
+                            p.members, p.rssBytes, System.nanoTime() - p.since);
                 } catch (RuntimeException | LinkageError t) {
                     // Reporting must never stop the watcher: other groups still need it.
                     Log.warn("reporting " + e.getKey() + " failed: " + t);

@@ -1,6 +1,7 @@
 package dev.hygiene.core;
 
 import jdk.jfr.Category;
+import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.FlightRecorder;
@@ -26,7 +27,12 @@ final class FlightEvents {
         }
     }
 
-    static void isolation(long pid, String command, boolean isolated, String reason) {
+    /** True if a recording wants dev.hygiene.GroupTermination events now. */
+    static boolean terminationEnabled() {
+        return active() && new GroupTermination().isEnabled();
+    }
+
+    static void isolation(long pid, String command, boolean isolated, String reason, Containment containment) {
         if (!active()) return;
         Isolation e = new Isolation();
         if (!e.isEnabled()) return;
@@ -34,11 +40,12 @@ final class FlightEvents {
         e.command = command;
         e.isolated = isolated;
         e.reason = reason;
+        e.containment = containment.label();
         e.commit();
     }
 
     static void termination(ProcessGroup g, String reason, boolean killed, boolean survived, int escapees,
-                            long durationNanos) {
+                            int members, long rssBytes, long durationNanos) {
         if (!active()) return;
         GroupTermination e = new GroupTermination();
         if (!e.isEnabled()) return;
@@ -47,6 +54,9 @@ final class FlightEvents {
         e.reason = reason == null ? "" : reason;
         e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIGTERM";
         e.escapees = escapees;
+        e.containment = g.containment().label();
+        e.members = members;
+        e.rss = rssBytes;
         e.took = durationNanos;
         e.startedAt = g.origin == null ? "" : g.origin;
         e.commit();
@@ -65,6 +75,9 @@ final class FlightEvents {
         boolean isolated;
         @Label("Why Not Isolated")
         String reason;
+        @Label("Containment")
+        @Description("cgroup, group (its process group and the environment marker) or tree (its descendants)")
+        String containment;
     }
 
     @Name("dev.hygiene.GroupTermination")
@@ -82,6 +95,16 @@ final class FlightEvents {
         String outcome;
         @Label("Escaped Members")
         int escapees;
+        @Label("Containment")
+        String containment;
+        @Label("Members")
+        @Description("Processes it held at the first signal; -1 if not counted (a group without a cgroup on destroy():"
+                + " counting would read all of /proc)")
+        int members;
+        @Label("Resident Memory")
+        @Description("The members' summed VmRSS at the first signal")
+        @DataAmount
+        long rss;
         @Label("Took")
         @Timespan
         long took;

@@ -162,13 +162,22 @@ public final class Helper implements GroupLauncher {
      */
     @Override
     public String[] command(String program, String[] argv, String marker) {
-        String[] out = new String[argv.length + 5];
+        return command(program, argv, marker, null);
+    }
+
+    /**
+     * The same, in the new cgroup CGROUP (an absolute directory to create; null: none). The marker
+     * is added only if the child could not enter the cgroup (see {@link #cgroupFailure}).
+     */
+    public String[] command(String program, String[] argv, String marker, String cgroup) {
+        String[] out = new String[argv.length + 6];
         out[0] = command;
         out[1] = "exec";
         out[2] = dir.toString();
         out[3] = marker == null ? "-" : marker;
-        out[4] = program;
-        System.arraycopy(argv, 0, out, 5, argv.length);
+        out[4] = cgroup == null ? "-" : cgroup;
+        out[5] = program;
+        System.arraycopy(argv, 0, out, 6, argv.length);
         return out;
     }
 
@@ -206,6 +215,22 @@ public final class Helper implements GroupLauncher {
      */
     public static String processTarget(long pid, long startTime) {
         return pid + "@" + startTime;
+    }
+
+    /**
+     * Why the helper running as PID could not enter its cgroup ("mkdir /sys/fs/cgroup/...: Read-only
+     * file system", from cgroup-failed.PID of its directory), or null if it left no such report.
+     * Consumes the report.
+     */
+    String cgroupFailure(long pid) {
+        Path report = dir.resolve(HelperProtocol.CGROUP_FAILED_PREFIX + pid);
+        try {
+            String why = Files.readString(report, StandardCharsets.UTF_8).trim();
+            Files.deleteIfExists(report);
+            return why;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The command that sends SIGNAL ("TERM" or "KILL") to each group. */

@@ -23,6 +23,8 @@ final class HelperProtocol {
     static final String HELPER_FILE = "hygiene-helper";
     /** In the private directory: the exec mode's report of a failed execve, the pid appended. */
     static final String EXEC_FAILED_PREFIX = "exec-failed.";
+    /** In the private directory: the exec mode's report of a cgroup it could not enter, the pid appended. */
+    static final String CGROUP_FAILED_PREFIX = "cgroup-failed.";
 
     /**
      * In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM

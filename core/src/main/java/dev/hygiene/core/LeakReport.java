@@ -16,7 +16,8 @@ import java.util.Locale;
  * appended to PATH:
  * <pre>
  * {"time":"2026-11-29T21:00:00Z","reason":"shutdown","pid":1234,"command":"sh -c ...",
- *  "alive_ms":2100,"signal":"SIGTERM","escapees":0,"started_at":"com.example.Launcher.run(Launcher.java:42)"}
+ *  "alive_ms":2100,"signal":"SIGTERM","escapees":0,"containment":"cgroup","members":3,"rss_bytes":312400000,
+ *  "started_at":"com.example.Launcher.run(Launcher.java:42)"}
  * </pre>
  */
 final class LeakReport {
@@ -32,13 +33,20 @@ final class LeakReport {
         return file != null || Log.enabled(Log.Level.INFO);
     }
 
-    void group(ProcessGroup g, String reason, boolean killed, int escapees) {
+    /**
+     * @param members  the processes G held at its first signal, -1 if not counted
+     * @param rssBytes their summed resident memory then
+     */
+    void group(ProcessGroup g, String reason, boolean killed, int escapees, int members, long rssBytes) {
         long aliveMs = (System.nanoTime() - g.startedNanos) / 1_000_000;
+        String containment = g.containment().label();
         if (Log.enabled(Log.Level.INFO)) {
             // One line, whatever the command holds; the same decimal point in every locale.
             Log.info((reason.equals("shutdown") ? "at shutdown" : "dropped Process") + ": terminated group "
                     + g.pid + " (" + oneLine(g.command) + "), alive "
-                    + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, "
+                    + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, containment " + containment + ", "
+                    + (members < 0 ? "" : members + (members == 1 ? " member, " : " members, ")
+                            + String.format(Locale.ROOT, "%.1f", rssBytes / 1e6) + " MB RSS, ")
                     + (killed ? "SIGKILL after the grace period" : "SIGTERM")
                     + (escapees > 0 ? ", with " + escapees + " escaped members" : "")
                     + (g.origin == null ? "" : "; started at " + g.origin));
@@ -47,6 +55,7 @@ final class LeakReport {
         String json = "{\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"reason\":\""
                 + reason + "\",\"pid\":" + g.pid + ",\"command\":" + quote(g.command) + ",\"alive_ms\":" + aliveMs
                 + ",\"signal\":\"" + (killed ? "SIGKILL" : "SIGTERM") + "\",\"escapees\":" + escapees
+                + ",\"containment\":\"" + containment + "\",\"members\":" + members + ",\"rss_bytes\":" + rssBytes
                 + ",\"started_at\":" + quote(g.origin == null ? "" : g.origin) + "}\n";
         synchronized (this) {
             try (OutputStream out = new FileOutputStream(file.toFile(), true)) {

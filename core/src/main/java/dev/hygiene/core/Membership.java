@@ -103,9 +103,12 @@ final class Membership {
 
     /**
      * The live processes outside G's group that carry G's marker: descendants that left with
-     * setsid or a double fork. With a scan without markers: those of KNOWN still alive.
+     * setsid or a double fork. With a scan without markers: those of KNOWN still alive. For a
+     * group with a cgroup: the live members of the cgroup outside the group, read now.
      */
     List<ProcStat> escapees(ProcessGroup g, List<ProcStat> known) {
+        String cgroup = g.cgroup;
+        if (cgroup != null) return outsideGroup(g, cgroup);
         if (g.marker == null) return List.of();
         List<ProcStat> out = new ArrayList<>();
         if (byMarker != null) {
@@ -119,6 +122,89 @@ final class Membership {
             }
         }
         return out;
+    }
+
+    /**
+     * The live processes in CGROUP (itself, not the cgroups below it, which nested JVMs make for
+     * their own children) outside G's group. A nested JVM's watchdog is left out: it is that
+     * JVM's own, leaves when that JVM ends, and is killed with the cgroup at the deadline, like
+     * everything else there (as in group mode, where it carries no marker). So is a process whose
+     * command line reads empty: it is exiting (or inside execve: then it is seen next round).
+     */
+    private List<ProcStat> outsideGroup(ProcessGroup g, String cgroup) {
+        List<ProcStat> out = new ArrayList<>();
+        byte[] buffer = null;
+        for (long pid : Cgroups.procs(cgroup)) {
+            ProcStat s = byPid.get(pid);
+            if (s == null) s = ProcStat.read(pid); // born after the scan
+            if (s == null || !s.alive() || s.pgrp == g.pid) continue;
+            if (buffer == null) buffer = new byte[4096];
+            if (runsProgramOfItsOwn(pid, buffer)) out.add(s);
+        }
+        return out;
+    }
+
+    private static final byte[] WATCHDOG_ARGS = "\0watch\0".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] HELPER_NAME = ("/" + Helper.FILE_NAME).getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * False if PID's command line reads empty (exiting, gone, inside execve) or is an agent's
+     * watchdog ({@code .../hygiene-helper\0watch\0...}).
+     */
+    static boolean runsProgramOfItsOwn(long pid, byte[] b) {
+        int n;
+        try {
+            n = ProcStat.readFile("/proc/" + pid + "/cmdline", b);
+        } catch (IOException e) {
+            return false;
+        }
+        return n > 0 && !isWatchdog(b, n);
+    }
+
+    /** True if CMDLINE (N bytes) is an agent's helper in watch mode: {@code .../hygiene-helper\0watch\0...}. */
+    static boolean isWatchdog(byte[] b, int n) {
+        int end = 0;
+        while (end < n && b[end] != 0) end++;
+        if (end < HELPER_NAME.length || end + WATCHDOG_ARGS.length > n) return false;
+        for (int k = 0; k < HELPER_NAME.length; k++) if (b[end - HELPER_NAME.length + k] != HELPER_NAME[k]) return false;
+        for (int k = 0; k < WATCHDOG_ARGS.length; k++) if (b[end + k] != WATCHDOG_ARGS[k]) return false;
+        return true;
+    }
+
+    /** Every live process in CGROUP and below it, read now (for the record of its termination). */
+    static List<ProcStat> inCgroup(String cgroup) {
+        List<ProcStat> out = new ArrayList<>();
+        for (long pid : Cgroups.allProcs(cgroup)) {
+            ProcStat s = ProcStat.read(pid);
+            if (s != null && s.alive()) out.add(s);
+        }
+        return out;
+    }
+
+    /** The live members of G (a group or a tree) and the ESCAPEES given: for the record of its termination. */
+    List<ProcStat> contained(ProcessGroup g, List<ProcStat> escapees) {
+        List<ProcStat> out = new ArrayList<>(members(g));
+        out.addAll(escapees);
+        return out;
+    }
+
+    /** VmRSS of /proc/PID/status in bytes; 0 if gone or none (a zombie, a kernel thread). */
+    static long residentBytes(long pid) {
+        byte[] b = new byte[4096];
+        int n;
+        try {
+            n = ProcStat.readFile("/proc/" + pid + "/status", b);
+        } catch (IOException e) {
+            return 0;
+        }
+        String text = new String(b, 0, n, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("\nVmRSS:");
+        if (at < 0) return 0;
+        int p = at + 7;
+        while (p < text.length() && (text.charAt(p) == ' ' || text.charAt(p) == '\t')) p++;
+        long kb = 0;
+        while (p < text.length() && Character.isDigit(text.charAt(p))) kb = kb * 10 + (text.charAt(p++) - '0');
+        return kb * 1024;
     }
 
     /** The live members of G: its process group, or for a tree the leader and its descendants. */

@@ -118,7 +118,7 @@ final class Monitoring implements ProcessHygieneMXBean {
         List<GroupInfo> out = new ArrayList<>();
         for (ProcessGroup g : hygiene.groups()) {
             out.add(new GroupInfo(g.pid, g.command, (now - g.startedNanos) / 1_000_000, g.isolated,
-                    g.origin == null ? "" : g.origin));
+                    g.containment().label(), g.origin == null ? "" : g.origin));
         }
         out.sort((a, b) -> Long.compare(a.getPid(), b.getPid()));
         return out;

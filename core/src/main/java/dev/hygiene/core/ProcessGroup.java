@@ -55,6 +55,11 @@ public final class ProcessGroup {
         return gone.compareAndSet(false, true);
     }
 
+    /** What contains it: its cgroup, its process group, or (not isolated) its tree of descendants. */
+    public Containment containment() {
+        return cgroup != null ? Containment.CGROUP : isolated ? Containment.GROUP : Containment.TREE;
+    }
+
     /** True if STAT is this group's leader (same pid and start time), alive or zombie. */
     boolean isLeader(ProcStat stat) {
         return stat != null && stat.pid == pid && (startTime == 0 || stat.startTime == startTime);

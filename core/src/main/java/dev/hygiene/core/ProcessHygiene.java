@@ -38,6 +38,12 @@ public final class ProcessHygiene {
     private final AtomicLong markers = new AtomicLong();
     private Watchdog watchdog;
     private boolean watchdogTried;
+    /** The children's cgroups; null where the JVM cannot create them (or containment=group). */
+    private volatile Cgroups cgroups;
+    private volatile boolean cgroupFailureSaid;
+    private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
+    /** How often, at most, a start looks for finished children whose cgroups can go. */
+    private static final long SWEEP_NANOS = TimeUnit.SECONDS.toNanos(1);
     final Statistics statistics = new Statistics();
 
     public ProcessHygiene(Config config, Path agentDir) {
@@ -66,7 +72,21 @@ public final class ProcessHygiene {
             }
             // Unique per JVM run: pid and start time.
             ProcStat self = ProcStat.self();
-            markerPrefix = ProcessHandle.current().pid() + "." + (self == null ? 0 : self.startTime) + ".";
+            long pid = ProcessHandle.current().pid();
+            markerPrefix = pid + "." + (self == null ? 0 : self.startTime) + ".";
+            if (helper != null && !config.containment.equals("group")) {
+                StringBuilder whyNot = new StringBuilder();
+                cgroups = Cgroups.create(pid, self == null ? 0 : self.startTime, whyNot);
+                if (cgroups != null) {
+                    Log.debug("children's cgroups in " + cgroups);
+                } else {
+                    // Most containers mount the cgroup tree read-only: nothing is wrong there (auto).
+                    String line = "no cgroup per child (" + whyNot + "): each child is contained by its process group,"
+                            + " and its descendants that leave it are found by the PROCESS_HYGIENE_GROUP marker";
+                    if (config.containment.equals("cgroup")) Log.warn(line);
+                    else Log.info(line);
+                }
+            }
             Events events = new Events();
             registry = new Registry(events);
             signals = new Signals(helper);
@@ -117,8 +137,12 @@ public final class ProcessHygiene {
         }
 
         Process p;
-        String marker = h == helper ? markerPrefix + markers.incrementAndGet() : null; // setsid(1) cannot add one
-        String[] wrapped = h.command(program, cmd, marker);
+        // setsid(1) can add no marker, and moves nothing into a cgroup.
+        String marker = h == helper && markerAllowed(env) ? markerPrefix + markers.incrementAndGet() : null;
+        Cgroups cg = h == helper ? cgroups : null;
+        String cgroup = cg != null ? cg.next() : null;
+        if (cg != null) sweepFinished();
+        String[] wrapped = cgroup != null ? helper.command(program, cmd, marker, cgroup) : h.command(program, cmd, marker);
         boolean outer = Untracked.enter();
         try {
             p = jdk.start(wrapped, env, dir, redirects, redirectErrorStream);
@@ -150,8 +174,13 @@ public final class ProcessHygiene {
             long startTime = stat.startTime;
             if (isolated) statistics.isolated.increment();
             else statistics.notIsolated("setpgid-failed");
-            track(new ProcessGroup(pid, startTime, isolated, show(cmd), marker, origin()), p);
-            FlightEvents.isolation(pid, show(cmd), isolated, isolated ? "" : "setpgid-failed");
+            // The helper entered the cgroup before setpgid, or else removed it and added the marker.
+            boolean contained = cgroup != null && cg.holds(pid, cgroup);
+            if (cgroup != null && !contained) cgroupFailed(h, pid, cgroup);
+            ProcessGroup g = new ProcessGroup(pid, startTime, isolated, show(cmd), contained ? null : marker, origin());
+            if (contained) g.cgroup = cgroup;
+            track(g, p);
+            FlightEvents.isolation(pid, show(cmd), isolated, isolated ? "" : "setpgid-failed", g.containment());
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -205,6 +234,54 @@ public final class ProcessHygiene {
         return false;
     }
 
+    private java.util.Set<String> jvmEnvironment;
+
+    /**
+     * True if a child with the environment ENV may carry the marker: the application never touched
+     * environment() (ENV null), or its map still holds every variable name of the JVM's own
+     * environment. An environment the application built from nothing (cleared, an envp array)
+     * gets nothing it did not put there.
+     */
+    private boolean markerAllowed(Map<String, String> env) {
+        if (env == null) return true;
+        java.util.Set<String> own = jvmEnvironment;
+        if (own == null) {
+            try {
+                own = System.getenv().keySet();
+            } catch (SecurityException e) {
+                own = null;
+            }
+            if (own == null) return false;
+            jvmEnvironment = own;
+        }
+        return env.keySet().containsAll(own);
+    }
+
+    /** The child PID could not enter CGROUP: it runs in group mode. Said once per JVM. */
+    private void cgroupFailed(GroupLauncher h, long pid, String cgroup) {
+        String why = h == helper ? helper.cgroupFailure(pid) : null;
+        if (cgroupFailureSaid) return;
+        cgroupFailureSaid = true;
+        Log.info("pid " + pid + " could not enter its cgroup " + cgroup + " (" + (why == null ? "no reason reported" : why)
+                + "): it is contained by its process group and the PROCESS_HYGIENE_GROUP marker (said once)");
+    }
+
+    /**
+     * Removes the cgroups of children that have finished while the application still holds their
+     * Process (a dropped one is the Cleaner's): at most once a second, at a start. A group whose
+     * cgroup has no live process left is gone entirely (every member was in the cgroup).
+     */
+    private void sweepFinished() {
+        long last = lastSweep.get();
+        long now = System.nanoTime();
+        if (now - last < SWEEP_NANOS || !lastSweep.compareAndSet(last, now)) return;
+        for (ProcessGroup g : registry.snapshot()) {
+            String c = g.cgroup;
+            // A group being terminated is the escalation's to report.
+            if (c != null && g.ending == null && !Cgroups.populated(c)) gone(g, false, false, false, 0, -1, 0, 0);
+        }
+    }
+
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                                boolean redirectErrorStream, Starter jdk, String why) throws IOException {
         Process p;
@@ -218,7 +295,7 @@ public final class ProcessHygiene {
             ProcStat stat = ProcStat.read(p.pid());
             statistics.notIsolated(why);
             track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd), null, origin()), p);
-            FlightEvents.isolation(p.pid(), show(cmd), false, why);
+            FlightEvents.isolation(p.pid(), show(cmd), false, why, Containment.TREE);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -357,8 +434,16 @@ public final class ProcessHygiene {
 
         @Override
         public void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees,
-                         long nanos) {
-            ProcessHygiene.this.gone(g, signalled, neededKill, survived, escapees, nanos);
+                         int members, long rssBytes, long nanos) {
+            ProcessHygiene.this.gone(g, signalled, neededKill, survived, escapees, members, rssBytes, nanos);
+        }
+
+        @Override
+        public boolean census(ProcessGroup g) {
+            // For the leak report (shutdown, dropped); for the JFR event only where it is cheap (a
+            // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
+            return (report.wanted() && ("shutdown".equals(g.ending) || "dropped".equals(g.ending)))
+                    || (g.cgroup != null && FlightEvents.terminationEnabled());
         }
 
         @Override
@@ -377,6 +462,8 @@ public final class ProcessHygiene {
         if (!watchdogTried && helper != null) {
             watchdogTried = true;
             watchdog = Watchdog.start(helper, config);
+            Cgroups cg = cgroups;
+            if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
         }
         return watchdog;
     }
@@ -394,12 +481,12 @@ public final class ProcessHygiene {
     }
 
     private void gone(ProcessGroup g, boolean signalled, boolean neededKill, boolean survived, int escapees,
-                      long nanos) {
+                      int members, long rssBytes, long nanos) {
         if (!g.markGone()) return; // reported already (the Cleaner and shutdown may race)
         if (signalled) {
             (neededKill ? statistics.terminatedBySigkill : statistics.terminatedBySigterm).increment();
             statistics.escapeesCaught.add(escapees);
-            FlightEvents.termination(g, g.ending, neededKill, survived, escapees, nanos);
+            FlightEvents.termination(g, g.ending, neededKill, survived, escapees, members, rssBytes, nanos);
         }
         Watchdog w;
         synchronized (this) {
@@ -409,10 +496,13 @@ public final class ProcessHygiene {
         String why = g.ending;
         // The application left something behind for the agent to terminate: a leak worth naming.
         if (signalled && ("shutdown".equals(why) || "dropped".equals(why))) {
-            report.group(g, why, neededKill, escapees);
+            report.group(g, why, neededKill, escapees, members, rssBytes);
         }
         if (survived) Log.warn(g + " still has members 1 s after SIGKILL");
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
+        // Empty now (unless members survived: then at shutdown, or by the watchdog at its end).
+        String cgroup = g.cgroup;
+        if (cgroup != null && !survived && !Cgroups.remove(cgroup)) Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
         // Last: whoever waits for the registry to empty sees the records and counters complete.
         registry.remove(g);
     }
@@ -438,6 +528,9 @@ public final class ProcessHygiene {
             synchronized (this) {
                 w = watchdog;
             }
+            // Every child's cgroup that is empty, then the JVM's directory; what is left is the watchdog's.
+            Cgroups cg = cgroups;
+            if (cg != null && !cg.removeAll()) Log.debug(cg + " keeps members: removed by the watchdog at its end");
             // Groups still listed are the watchdog's once the JVM has exited; it then removes the
             // helper's directory itself.
             boolean leftToWatchdog = w != null && w.close();

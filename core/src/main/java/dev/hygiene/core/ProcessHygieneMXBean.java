@@ -39,7 +39,7 @@ public interface ProcessHygieneMXBean {
     /** Members found outside their group (setsid, daemons) by their marker, and terminated. */
     long getEscapeesCaught();
 
-    /** The live groups: pid, command, age, isolated, the application frame that started each. */
+    /** The live groups: pid, command, age, isolated, containment, the application frame that started each. */
     List<GroupInfo> getGroups();
 
     /** Gives every live group the escalation now (as at shutdown); returns how many. */
@@ -51,13 +51,15 @@ public interface ProcessHygieneMXBean {
         private final String command;
         private final long ageMillis;
         private final boolean isolated;
+        private final String containment;
         private final String startedAt;
 
-        public GroupInfo(long pid, String command, long ageMillis, boolean isolated, String startedAt) {
+        public GroupInfo(long pid, String command, long ageMillis, boolean isolated, String containment, String startedAt) {
             this.pid = pid;
             this.command = command;
             this.ageMillis = ageMillis;
             this.isolated = isolated;
+            this.containment = containment;
             this.startedAt = startedAt;
         }
 
@@ -68,6 +70,9 @@ public interface ProcessHygieneMXBean {
         public long getAgeMillis() { return ageMillis; }
 
         public boolean isIsolated() { return isolated; }
+
+        /** cgroup, group (its process group and the environment marker) or tree (its descendants). */
+        public String getContainment() { return containment; }
 
         public String getStartedAt() { return startedAt; }
     }

@@ -215,4 +215,5 @@ final class Watchdog {
     private static String field(String s) {
         return s == null ? "" : s.replace('\t', ' ').replace('\n', ' ');
     }
+
 }

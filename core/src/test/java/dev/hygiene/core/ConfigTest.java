@@ -44,6 +44,18 @@ class ConfigTest {
     }
 
     @Test
+    void containment() {
+        assertEquals("auto", load("", Map.of(), Map.of()).containment);
+        assertEquals("group", load("containment=group", Map.of(), Map.of()).containment);
+        assertEquals("cgroup", load("", Map.of("hygiene.containment", "CGROUP"), Map.of()).containment);
+        assertEquals("group", load("", Map.of(), Map.of("HYGIENE_CONTAINMENT", "group")).containment);
+        assertEquals("", stderr());
+        assertEquals("auto", load("containment=jail", Map.of(), Map.of()).containment);
+        assertEquals("process-hygiene: bad value for containment: 'jail' (expected auto, cgroup or group); using auto\n",
+                stderr());
+    }
+
+    @Test
     void durations() {
         assertEquals(Duration.ofMillis(500), Config.parseDuration("500ms"));
         assertEquals(Duration.ofSeconds(2), Config.parseDuration("2s"));

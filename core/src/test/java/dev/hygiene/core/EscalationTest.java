@@ -158,6 +158,37 @@ class EscalationTest {
         return p.pid();
     }
 
+    /**
+     * A child that exits by itself while the application holds its Process leaves no cgroup behind:
+     * a later start (at most once a second) finds its cgroup empty and removes it, and the group.
+     */
+    @Test
+    void theCgroupOfAFinishedChildIsRemovedWhileItsProcessIsHeld() throws Exception {
+        ProcessHygiene h = hygiene(Duration.ofSeconds(1));
+        Process p = h.start(new ProcessBuilder("sh", "-c", "exit 3"));
+        groups.add(p.pid());
+        ProcessGroup g = h.groups().stream().filter(x -> x.pid == p.pid()).findFirst().orElseThrow();
+        org.junit.jupiter.api.Assumptions.assumeTrue(g.cgroup != null, "no cgroups here: " + g.containment());
+        assertEquals(Containment.CGROUP, g.containment());
+        assertEquals(3, p.waitFor());
+        assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(g.cgroup)), "still there: nothing looked yet");
+        List<Process> more = new ArrayList<>();
+        awaitTrue(() -> {
+            try {
+                Process q = h.start(new ProcessBuilder("true"));
+                groups.add(q.pid());
+                more.add(q);
+                q.waitFor();
+                Thread.sleep(50);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+            return !java.nio.file.Files.exists(java.nio.file.Path.of(g.cgroup));
+        }, 5_000, "a later start to remove " + g.cgroup);
+        assertTrue(h.groups().stream().noneMatch(x -> x == g), "the group is gone from the registry");
+        assertEquals(Containment.CGROUP, g.containment(), "what it was stays known");
+    }
+
     @Test
     void anExitedGroupIsNeverSignalledAgain() throws Exception {
         ProcessHygiene h = hygiene(Duration.ofSeconds(1));

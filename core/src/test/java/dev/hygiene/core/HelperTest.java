@@ -58,7 +58,7 @@ class HelperTest {
         try (InputStream in = Helper.class.getResourceAsStream(Helper.resourceName())) {
             assertArrayEquals(in.readAllBytes(), Files.readAllBytes(file));
         }
-        assertEquals("0:process-hygiene-helper 3", run(h.command(), "version"));
+        assertEquals("0:process-hygiene-helper 4", run(h.command(), "version"));
         h.delete();
         assertFalse(Files.exists(dir));
     }
@@ -109,6 +109,47 @@ class HelperTest {
         assertEquals("", out, "nothing on the child's streams: the agent retries with the JDK");
         assertTrue(h.execFailed(p.pid()), "the report is there");
         assertFalse(h.execFailed(p.pid()), "and consumed");
+    }
+
+    @Test
+    void execEntersItsCgroupBeforeTheProgramAndAddsNoMarker() throws Exception {
+        String own = Cgroups.ownCgroup();
+        String[] mount = own == null ? null : Cgroups.mount(own);
+        Path parent = mount == null ? null
+                : Path.of(mount[0], own.substring(mount[1].equals("/") ? 0 : mount[1].length()), "process-hygiene-test-"
+                        + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            Files.createDirectory(parent);
+        } catch (IOException | RuntimeException e) {
+            org.junit.jupiter.api.Assumptions.abort("no cgroup can be made here: " + e);
+        }
+        Path cgroup = parent.resolve("c1");
+        try {
+            Helper h = extract(tmp);
+            String[] cmd = h.command("/bin/sh", new String[] {"sh", "-c",
+                    "grep '^0::' /proc/$$/cgroup; echo \"${PROCESS_HYGIENE_GROUP-no marker}\""}, "1.2.3", cgroup.toString());
+            String[] lines = run(cmd).split("\n");
+            assertTrue(lines[0].startsWith("0:0::/") && lines[0].endsWith("/" + parent.getFileName() + "/c1"), lines[0]);
+            assertEquals("no marker", lines[1], "with a cgroup, the environment is the application's");
+            assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(cgroup)), "mode 0755");
+        } finally {
+            Files.deleteIfExists(cgroup);
+            Files.deleteIfExists(parent);
+        }
+    }
+
+    @Test
+    void execThatCannotEnterItsCgroupRunsWithTheMarkerAndSaysWhyInItsDirectory() throws Exception {
+        Helper h = extract(tmp);
+        Path cgroup = tmp.resolve("no-such-dir").resolve("c1");
+        Process p = new ProcessBuilder(h.command("/bin/sh", new String[] {"sh", "-c", "echo \"$PROCESS_HYGIENE_GROUP\""},
+                "1.2.3", cgroup.toString())).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals("1.2.3\n", out, "the program runs, in group mode: with the marker, nothing else on its streams");
+        assertFalse(Files.exists(cgroup));
+        assertEquals("mkdir " + cgroup + ": No such file or directory", h.cgroupFailure(p.pid()));
+        assertEquals(null, h.cgroupFailure(p.pid()), "consumed");
     }
 
     @Test

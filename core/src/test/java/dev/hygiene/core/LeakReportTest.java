@@ -21,15 +21,17 @@ class LeakReportTest {
         LeakReport r = new LeakReport(file);
         assertTrue(r.wanted());
         ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)");
-        r.group(g, "shutdown", false, 0);
-        r.group(g, "dropped", true, 2);
+        r.group(g, "shutdown", false, 0, 3, 312_400_000L);
+        g.cgroup = "/sys/fs/cgroup/process-hygiene-1-2/c1";
+        r.group(g, "dropped", true, 2, 1, 4096);
         List<String> lines = Files.readAllLines(file);
         assertEquals(2, lines.size());
         assertTrue(lines.get(0).matches("\\{\"time\":\"[0-9T:-]+Z\",\"reason\":\"shutdown\",\"pid\":1234,"
                 + "\"command\":\"sh -c \\\\\"echo\\\\\\\\tx\\\\\"\",\"alive_ms\":[0-9]+,\"signal\":\"SIGTERM\",\"escapees\":0,"
-                + "\"started_at\":\"com.example.Launcher.run\\(Launcher.java:42\\)\"}"), lines.get(0));
+                + "\"containment\":\"group\",\"members\":3,\"rss_bytes\":312400000,\"started_at\":\"com.example.Launcher.run\\(Launcher.java:42\\)\"}"), lines.get(0));
         assertTrue(lines.get(1).contains("\"reason\":\"dropped\"") && lines.get(1).contains("\"signal\":\"SIGKILL\"")
-                && lines.get(1).contains("\"escapees\":2"), lines.get(1));
+                && lines.get(1).contains("\"escapees\":2") && lines.get(1).contains("\"containment\":\"cgroup\"")
+                && lines.get(1).contains("\"members\":1,\"rss_bytes\":4096"), lines.get(1));
     }
 
     @Test

@@ -51,7 +51,15 @@ public final class AppJvm {
          * if unshare dies, the kernel kills it (and the namespace with it). The launched process is
          * unshare (the session's leader), not the JVM; the app's pids are the namespace's.
          */
-        PID_NAMESPACE
+        PID_NAMESPACE,
+        /**
+         * {@code setsid unshare --mount --propagation private sh -c 'mount -o remount,bind,ro
+         * <cgroup2 mount> && exec java ...'}: the JVM (same pid: neither unshare nor sh forks)
+         * sees the cgroup tree read-only, as in most containers. {@code bind}: only this mount
+         * namespace's view; a plain {@code remount,ro} would make the file system read-only for
+         * the whole machine.
+         */
+        READ_ONLY_CGROUPS
     }
 
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(60);
@@ -195,6 +203,12 @@ public final class AppJvm {
                 case PID_NAMESPACE:
                     cmd.addAll(List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child"));
                     cmd.addAll(java);
+                    break;
+                case READ_ONLY_CGROUPS:
+                    Path mount = Cgroups.mount();
+                    if (mount == null) throw new IllegalStateException("no cgroup2 mount to make read-only");
+                    cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                            "mount -o remount,bind,ro " + shellQuote(List.of(mount.toString())) + " && exec " + shellQuote(java)));
                     break;
                 default:
                     throw new AssertionError(launch);
@@ -411,6 +425,7 @@ public final class AppJvm {
     public void signal(String name) {
         long pid = process.pid();
         if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        if (name.equals("KILL")) cleanup.diedWithoutShutdownHooks(pid);
         kill(name, Long.toString(pid));
     }
 
@@ -427,6 +442,7 @@ public final class AppJvm {
                     + process.pid() + ", test JVM " + self + ")");
         }
         if (!process.isAlive()) throw new AssertionError("the app is not running; cannot send SIG" + name);
+        if (name.equals("KILL")) cleanup.diedWithoutShutdownHooks(jvm[0]);
         kill(name, "--", "-" + jvm[1]);
     }
 

@@ -2,9 +2,13 @@ package dev.hygiene.it;
 
 import org.junit.jupiter.api.AfterEach;
 
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * Base of the tests that start app JVMs: each test gets a fresh {@link ProcessCleanup}, and
- * whatever it recorded is killed after it, pass or fail.
+ * whatever it recorded is killed after it, pass or fail; then no cgroup of its JVMs may be left.
  */
 public abstract class AppJvmTest {
 
@@ -18,5 +22,7 @@ public abstract class AppJvmTest {
     @AfterEach
     void killLeftovers() {
         cleanup.killAll();
+        List<String> left = cleanup.leftCgroups();
+        assertEquals(List.of(), left, "cgroup directories the test's JVMs left behind (now removed)");
     }
 }

@@ -70,7 +70,8 @@ class AttachTest extends AppJvmTest {
         assertTrue(status[1].contains("2 live groups"), status[1]);
         assertTrue(status[1].contains("adopted 1"), status[1]);
         assertTrue(status[1].matches("(?s).*\\b" + before + "\\s+\\S+\\s+tree\\s+.*"), "the adopted tree is listed: " + status[1]);
-        assertTrue(status[1].matches("(?s).*\\b" + after[0] + "\\s+\\S+\\s+own\\s+.*"), "the new group is listed: " + status[1]);
+        assertTrue(status[1].matches("(?s).*\\b" + after[0] + "\\s+\\S+\\s+" + Cgroups.expectedContainment() + "\\s+.*"),
+                "the new group is listed, with its containment: " + status[1]);
 
         // sh forks its two sleeps after start() returned: wait for them.
         Poll.assertWithin(Duration.ofSeconds(5), () -> Proc.liveInGroup(after[0]).size() == 3,
@@ -95,7 +96,8 @@ class AttachTest extends AppJvmTest {
         String[] status = cli(jdk, "status", Long.toString(jvm));
         assertEquals("0", status[0], "status: " + String.join(" | ", status));
         assertTrue(status[1].contains("1 live group"), status[1]);
-        assertTrue(status[1].matches("(?s).*\\b" + before + "\\s+\\S+\\s+own\\s+sh -c sleep 300.*"), status[1]);
+        assertTrue(status[1].matches("(?s).*\\b" + before + "\\s+\\S+\\s+" + Cgroups.expectedContainment() + "\\s+sh -c sleep 300.*"),
+                status[1]);
         String[] attach = cli(jdk, "attach", Long.toString(jvm));
         assertEquals("3", attach[0], "the agent is there already: " + String.join(" | ", attach));
         app.send("exit");

@@ -17,8 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Issue 3, escapees: every isolated child gets {@code PROCESS_HYGIENE_GROUP=<jvm pid>.<jvm start
- * time>.<n>}, which its descendants inherit; those that left the group and session
+ * Issue 3, escapees, where children have no cgroup of their own ({@code containment=group}, as
+ * where the cgroup tree is read-only; with cgroups see {@link CgroupEscapeeTest}): every isolated
+ * child gets {@code PROCESS_HYGIENE_GROUP=<jvm pid>.<jvm start time>.<n>}, which its descendants
+ * inherit; those that left the group and session
  * ({@code setsid sleep}, {@code setsid -f sleep}, a double fork calling setsid) are found by it
  * and terminated with their group: at shutdown, on destroy(), when the dropped Process of an
  * exited child is collected, and by the watchdog after SIGKILL of the JVM. The leak report counts
@@ -39,7 +41,7 @@ class EscapeeTest extends AppJvmTest {
         Path report = dir.resolve("leaks.jsonl");
         String arg = ending.startsWith("main") ? "return" : ending.startsWith("destroy") ? "destroy"
                 : ending.startsWith("dropped") ? "drop" : "wait";
-        AppJvm app = app(jdk, EscapeeApp.class).agent("grace=1s,log=info,report=" + report)
+        AppJvm app = app(jdk, EscapeeApp.class).agent("grace=1s,log=info,report=" + report + ",containment=group")
                 .jvmOption("-Djava.io.tmpdir=" + dir).args(arg).start();
         long[] jvm = app.jvm();
         long jvmStart = Proc.stat(jvm[0]).startTime;

@@ -165,6 +165,7 @@ class LeakReportTest extends AppJvmTest {
         assertEquals(1, json.size(), "one JSON line: " + json);
         for (LeakReports.Record r : List.of(line, json.get(0))) {
             assertRecord(r, "dropped", dropped, "sh -c sleep 300 & exit 0", "SIGTERM", startedAt.get(dropped), 0, wallMs);
+            assertCensus(r, 1); // the orphan sleep
         }
         assertEquals(line.aliveMs, json.get(0).aliveMs, 50.0, "the same alive time in both forms");
     }
@@ -187,6 +188,11 @@ class LeakReportTest extends AppJvmTest {
             // Killed after the grace period: it lived at least that much longer.
             assertRecord(form.get(ignoring), reason, ignoring, TREE_IGNORING_TERM, "SIGKILL", startedAt.get(ignoring),
                     ages.get(ignoring) + GRACE.toMillis(), wallMs);
+            // The JVM counts them at the first signal (sh and two sleeps); the watchdog's records need not.
+            if (!reason.equals("jvm-died")) {
+                assertCensus(form.get(term), 3);
+                assertCensus(form.get(ignoring), 3);
+            }
         }
         for (long pid : pids) {
             assertEquals(byPid.get(pid).aliveMs, jsonByPid.get(pid).aliveMs, 50.0, "the same alive time in both forms");
@@ -207,6 +213,14 @@ class LeakReportTest extends AppJvmTest {
                 () -> assertTrue(r.aliveMs >= minAliveMs - 50 && r.aliveMs <= maxAliveMs,
                         "alive " + r.aliveMs + " ms, at least " + minAliveMs + " (app's measure, 50 ms for rounding)"
                                 + " and at most the " + maxAliveMs + " ms the app ran"));
+    }
+
+    /** The record names the containment, MEMBERS at the first signal and their resident memory (some MB). */
+    private static void assertCensus(LeakReports.Record r, int members) {
+        assertAll("leak report " + r.line,
+                () -> assertEquals(Cgroups.expectedContainment(), r.containment, "containment"),
+                () -> assertEquals(members, r.members, "members at the first signal"),
+                () -> assertTrue(r.rssBytes >= 100_000 && r.rssBytes < 100_000_000, "their resident memory: " + r.rssBytes + " bytes"));
     }
 
     /** The frames of the starts, from {@code STARTED <pid> <method> <line>}: pid to frame, in the order of the starts. */

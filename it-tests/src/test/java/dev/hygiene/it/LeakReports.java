@@ -16,13 +16,15 @@ import java.util.regex.Pattern;
  * Reads the agent's leak reports, one record per group it had to terminate: the stderr line (at
  * {@code log=info}) and the JSON line (with {@code report=PATH}), both as specified:
  * <pre>
- * process-hygiene: at shutdown: terminated group 123 (sh -c sleep 300 &amp; wait), alive 0.3 s, SIGTERM; started at a.B.m(B.java:42)
+ * process-hygiene: at shutdown: terminated group 123 (sh -c sleep 300 &amp; wait), alive 0.3 s, containment cgroup, 3 members, 4.2 MB RSS, SIGTERM; started at a.B.m(B.java:42)
  * process-hygiene: dropped Process: terminated group ...
  * process-hygiene: watchdog: the JVM died; terminated group ...
  *   (", SIGKILL after the grace period" instead of ", SIGTERM"; ", with N escaped members" before "; started at")
  * {"time":"...","reason":"shutdown"|"dropped"|"jvm-died","pid":123,"command":"...","alive_ms":300,
- *  "signal":"SIGTERM"|"SIGKILL","escapees":0,"started_at":"a.B.m(B.java:42)"}
+ *  "signal":"SIGTERM"|"SIGKILL","escapees":0,"containment":"cgroup"|"group"|"tree","members":3,"rss_bytes":4200000,
+ *  "started_at":"a.B.m(B.java:42)"}
  * </pre>
+ * The JVM writes containment, members and RSS; the watchdog's records (jvm-died) may lack them.
  */
 public final class LeakReports {
 
@@ -42,11 +44,20 @@ public final class LeakReports {
         public final String startedAt;
         /** When it was written (JSON only, to the second), else null. */
         public final Instant time;
+        /** cgroup, group or tree; null if the record does not say. */
+        public final String containment;
+        /** The processes it held at the first signal; -1 if the record does not say. */
+        public final int members;
+        /** Their summed resident memory, in bytes (to 0.1 MB in the stderr line); -1 if the record does not say. */
+        public final long rssBytes;
         /** The line it was read from. */
         public final String line;
 
         Record(String reason, long pid, String command, long aliveMs, String signal, int escapees, String startedAt,
-               Instant time, String line) {
+               Instant time, String containment, int members, long rssBytes, String line) {
+            this.containment = containment;
+            this.members = members;
+            this.rssBytes = rssBytes;
             this.reason = reason;
             this.pid = pid;
             this.command = command;
@@ -67,7 +78,8 @@ public final class LeakReports {
     static final String PREFIX = "process-hygiene: ";
     private static final Pattern STDERR = Pattern.compile(
             "process-hygiene: (at shutdown: |dropped Process: |watchdog: the JVM died; )terminated group (\\d+)"
-                    + " \\((.*)\\), alive (\\d+\\.\\d) s, (SIGTERM|SIGKILL after the grace period)"
+                    + " \\((.*)\\), alive (\\d+\\.\\d) s, (?:containment (cgroup|group|tree), )?"
+                    + "(?:(\\d+) members?, (\\d+\\.\\d) MB RSS, )?(SIGTERM|SIGKILL after the grace period)"
                     + "(?:, with (\\d+) escaped members)?(?:; started at (.+))?");
 
     /** The agent's lines on stderr (everything starting with {@code process-hygiene: }). */
@@ -84,8 +96,10 @@ public final class LeakReports {
         String reason = m.group(1).startsWith("at") ? "shutdown" : m.group(1).startsWith("dropped") ? "dropped" : "jvm-died";
         long aliveMs = Math.round(Double.parseDouble(m.group(4)) * 1000);
         return new Record(reason, Long.parseLong(m.group(2)), m.group(3), aliveMs,
-                m.group(5).startsWith("SIGKILL") ? "SIGKILL" : "SIGTERM",
-                m.group(6) == null ? 0 : Integer.parseInt(m.group(6)), m.group(7) == null ? "" : m.group(7), null, line);
+                m.group(8).startsWith("SIGKILL") ? "SIGKILL" : "SIGTERM",
+                m.group(9) == null ? 0 : Integer.parseInt(m.group(9)), m.group(10) == null ? "" : m.group(10), null,
+                m.group(5), m.group(6) == null ? -1 : Integer.parseInt(m.group(6)),
+                m.group(7) == null ? -1 : Math.round(Double.parseDouble(m.group(7)) * 1e6), line);
     }
 
     /** The JSON lines of FILE as records (none if the file does not exist); fails on a malformed line. */
@@ -102,17 +116,24 @@ public final class LeakReports {
         return out;
     }
 
-    /** One JSON line with exactly the specified keys, in any order. */
+    /**
+     * One JSON line with exactly the specified keys, in any order (containment, members and
+     * rss_bytes all three, or, in a watchdog's record, none of them).
+     */
     public static Record parseJson(String line) {
         Map<String, Object> o = JsonObject.parse(line);
         List<String> keys = List.of("time", "reason", "pid", "command", "alive_ms", "signal", "escapees", "started_at");
-        if (!o.keySet().equals(new java.util.HashSet<>(keys))) {
-            throw new AssertionError("a report line has the keys " + keys + ", not " + o.keySet() + ": " + line);
+        List<String> all = new ArrayList<>(keys);
+        all.addAll(List.of("containment", "members", "rss_bytes"));
+        if (!o.keySet().equals(new java.util.HashSet<>(keys)) && !o.keySet().equals(new java.util.HashSet<>(all))) {
+            throw new AssertionError("a report line has the keys " + all + " (the last three optional), not " + o.keySet() + ": " + line);
         }
         try {
+            boolean census = o.containsKey("members");
             return new Record((String) o.get("reason"), (Long) o.get("pid"), (String) o.get("command"),
                     (Long) o.get("alive_ms"), (String) o.get("signal"), Math.toIntExact((Long) o.get("escapees")),
-                    (String) o.get("started_at"), Instant.parse((String) o.get("time")), line);
+                    (String) o.get("started_at"), Instant.parse((String) o.get("time")), (String) o.get("containment"),
+                    census ? Math.toIntExact((Long) o.get("members")) : -1, census ? (Long) o.get("rss_bytes") : -1, line);
         } catch (ClassCastException | java.time.format.DateTimeParseException e) {
             throw new AssertionError("a report line with a value of the wrong kind (" + e.getMessage() + "): " + line, e);
         }

@@ -3,6 +3,7 @@ package dev.hygiene.it;
 import dev.hygiene.it.apps.NestedApp;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -17,17 +18,21 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 4 (nested JVMs): the agent in JAVA_TOOL_OPTIONS reaches a child JVM too, and each JVM
  * manages its own children. The outer JVM isolates the inner JVM in a group of its own; the inner
- * JVM isolates its tree in another, whose members carry both JVMs' markers. When the outer JVM
+ * JVM isolates its tree in another. With {@code containment=group} the tree's members carry both
+ * JVMs' markers; with cgroups (issue 10) nobody carries a marker, the inner JVM runs in the outer
+ * JVM's child cgroup and makes its own directory inside it, and its tree's cgroup lies in that. When the outer JVM
  * ends, the inner JVM gets SIGTERM from it, runs its own shutdown hook and terminates its own tree:
  * everything is gone within the outer grace + 1 s + the inner grace. When the inner JVM ends first,
  * it terminates its tree before it exits, and the outer JVM later has nothing left to terminate.
@@ -62,13 +67,20 @@ class NestedJvmTest extends AppJvmTest {
         List<String> innerLog;
     }
 
-    Nest start(Jdks.Jdk jdk) throws IOException {
+    /** Each JDK, with each containment: group (process groups and markers) and cgroup. */
+    static Stream<Arguments> jdksAndContainments() {
+        return Jdks.all().flatMap(jdk -> Stream.of("group", "cgroup").map(c -> Arguments.of(jdk, c)));
+    }
+
+    Nest start(Jdks.Jdk jdk, String containment) throws IOException {
+        if (containment.equals("cgroup")) assumeTrue(Cgroups.writable(), "no process may create cgroups here");
         Nest n = new Nest();
         n.innerStderr = tmp.resolve("inner-stderr");
         n.witnessLog = tmp.resolve("witness-log");
         Files.createFile(n.witnessLog);
         n.outer = app(jdk, NestedApp.class).noAgent()
-                .env("JAVA_TOOL_OPTIONS", "-javaagent:" + AppJvm.agentJar() + "=grace=" + GRACE.toSeconds() + "s,log=debug")
+                .env("JAVA_TOOL_OPTIONS", "-javaagent:" + AppJvm.agentJar() + "=grace=" + GRACE.toSeconds() + "s,log=debug"
+                        + ",containment=" + containment)
                 .args("outer", n.innerStderr.toString(), n.witnessLog.toString())
                 .start();
         AppJvm outer = n.outer;
@@ -110,6 +122,10 @@ class NestedJvmTest extends AppJvmTest {
             assertNotNull(s, "member " + m[0] + " alive");
             assertEquals(n.tree, s.pgrp, "member of the inner JVM's tree in the tree's group: " + s);
         }
+        if (containment.equals("cgroup")) {
+            assertNestedCgroups(n);
+            return n;
+        }
         // Markers: the inner JVM has the outer JVM's; the tree has the outer's and then the inner's.
         String outerPrefix = n.outerJvm.pid + "." + n.outerJvm.startTime + ".";
         String innerPrefix = innerPid + "." + n.innerJvm.startTime + ".";
@@ -126,11 +142,30 @@ class NestedJvmTest extends AppJvmTest {
     }
 
     /**
+     * The inner JVM runs in a child cgroup of the outer JVM's directory and makes its own directory
+     * inside it; its tree's cgroup lies in that. Nobody carries a marker.
+     */
+    void assertNestedCgroups(Nest n) {
+        Path outerDir = Cgroups.jvmDir(n.outerJvm.pid);
+        Path innerCgroup = Cgroups.dirOf(n.innerJvm.pid);
+        assertEquals(outerDir, innerCgroup.getParent(), "the inner JVM in a child cgroup of the outer JVM's directory");
+        Path innerDir = Cgroups.jvmDir(n.innerJvm.pid);
+        assertTrue(Files.isDirectory(innerDir), "the inner JVM's directory " + innerDir + ", inside its own cgroup");
+        for (long[] m : n.members.members) {
+            Path cgroup = Cgroups.dirOf(m[0]);
+            assertEquals(innerDir, cgroup == null ? null : cgroup.getParent(), "member " + m[0] + " in a cgroup of the inner JVM's");
+            assertEquals(List.of(), markers(m[0]), "no marker with cgroups: member " + m[0]);
+        }
+        assertEquals(List.of(), markers(n.innerJvm.pid), "no marker with cgroups: the inner JVM");
+        assertEquals("INNER MARKER null", n.outer.awaitLine("INNER MARKER "), "the inner JVM sees no marker");
+    }
+
+    /**
      * Ends the outer JVM with SIGTERM while the inner JVM runs; checks that everything is gone in
      * time, and that each group was terminated by exactly one JVM, the right one.
      */
-    Nest endTheOuterJvm(Jdks.Jdk jdk) throws Exception {
-        Nest n = start(jdk);
+    Nest endTheOuterJvm(Jdks.Jdk jdk, String containment) throws Exception {
+        Nest n = start(jdk, containment);
         long t0 = System.nanoTime();
         n.outer.signal("TERM");
         assertEquals(143, n.outer.awaitExit(), n.outer.describe());
@@ -160,10 +195,10 @@ class NestedJvmTest extends AppJvmTest {
         return n;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.hygiene.it.Jdks#all")
-    void theOuterJvmEndsAndTheInnerJvmTerminatesItsOwnTree(Jdks.Jdk jdk) throws Exception {
-        endTheOuterJvm(jdk);
+    @ParameterizedTest(name = "{0} containment={1}")
+    @MethodSource("jdksAndContainments")
+    void theOuterJvmEndsAndTheInnerJvmTerminatesItsOwnTree(Jdks.Jdk jdk, String containment) throws Exception {
+        endTheOuterJvm(jdk, containment);
     }
 
     /**
@@ -172,18 +207,18 @@ class NestedJvmTest extends AppJvmTest {
      * the inner JVM's watchdog carries no marker, so the outer JVM's escalation of the inner JVM's
      * group finds no escaped member there.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.hygiene.it.Jdks#all")
-    void theOuterJvmSignalsNothingOfTheInnerJvms(Jdks.Jdk jdk) throws Exception {
-        Nest n = endTheOuterJvm(jdk);
+    @ParameterizedTest(name = "{0} containment={1}")
+    @MethodSource("jdksAndContainments")
+    void theOuterJvmSignalsNothingOfTheInnerJvms(Jdks.Jdk jdk, String containment) throws Exception {
+        Nest n = endTheOuterJvm(jdk, containment);
         assertNothingElseSignalled(n, n.outerLog, n.innerLog);
         assertEachWitnessTerminatedOnceByTheInnerSide(n);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.hygiene.it.Jdks#all")
-    void theInnerJvmEndsFirstAndTerminatesItsTreeBeforeItExits(Jdks.Jdk jdk) throws Exception {
-        Nest n = start(jdk);
+    @ParameterizedTest(name = "{0} containment={1}")
+    @MethodSource("jdksAndContainments")
+    void theInnerJvmEndsFirstAndTerminatesItsTreeBeforeItExits(Jdks.Jdk jdk, String containment) throws Exception {
+        Nest n = start(jdk, containment);
         n.outer.send("inner-exit");
         String exit = n.outer.awaitLine("INNER_EXIT ", Duration.ofSeconds(30));
         // Its shutdown hook waited for its tree: gone by the time the inner JVM has exited.
@@ -243,7 +278,8 @@ class NestedJvmTest extends AppJvmTest {
                     + n.innerJvm.pid + ", its watchdog " + n.innerWatchdog.pid + n.outer.describe() + inner(n));
             String[] f = e.getValue().get(0).split(" ");
             long sender = Long.parseLong(f[3]);
-            String parent = f[5];
+            // Empty if the sender was being reaped while the witness read its stat: gone by then.
+            String parent = f.length > 5 ? f[5] : "gone";
             assertNotEquals(n.outerJvm.pid, sender, "SIGTERM from the outer JVM: " + e.getValue());
             assertNotEquals(n.outerWatchdog.pid, sender, "SIGTERM from the outer JVM's watchdog: " + e.getValue());
             assertNotEquals(Long.toString(n.outerJvm.pid), parent, "SIGTERM from a helper of the outer JVM: " + e.getValue());

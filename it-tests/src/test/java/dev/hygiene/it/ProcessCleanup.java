@@ -1,5 +1,7 @@
 package dev.hygiene.it;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,7 +15,10 @@ import java.util.Set;
  * Kills, after each test, every process the test may have left behind, and nothing else: the
  * processes whose session or process group is one the test recorded from a process it started,
  * the pids it recorded (only while their start time is the recorded one), the processes that
- * carry the agent's group marker of a recorded app JVM, and the descendants of all those.
+ * carry the agent's group marker of a recorded app JVM or are in its cgroup directory
+ * ({@code process-hygiene-<jvm pid>-<jvm start time>}, where they cannot leave), and the
+ * descendants of all those. Then it checks that the recorded JVMs left no cgroup behind (see
+ * {@link #leftCgroups}).
  *
  * <p>What leaves the app JVM's session is found by the last three: the agent's watchdog (which
  * calls setsid; a test records its pid while the JVM lives), and the descendants that escaped
@@ -33,6 +38,9 @@ public final class ProcessCleanup {
     private final Set<Long> groups = new LinkedHashSet<>();
     private final Map<Long, Long> pids = new HashMap<>(); // pid -> start time
     private final Set<String> jvmMarkers = new LinkedHashSet<>(); // "<jvm pid>.<jvm start time>."
+    private final Map<Long, Long> jvms = new HashMap<>(); // jvm pid -> start time
+    private final Set<String> jvmCgroups = new LinkedHashSet<>(); // "process-hygiene-<jvm pid>-<jvm start time>"
+    private final Set<Long> killedJvms = new HashSet<>(); // JVMs that got SIGKILL: their cgroups are the watchdog's
 
     /** Records SID, the session of a process this test started. */
     public synchronized void recordSession(long sid) {
@@ -58,7 +66,19 @@ public final class ProcessCleanup {
     public synchronized void recordJvm(long pid) {
         checked("jvm", pid);
         Proc.Stat s = Proc.stat(pid);
-        if (s != null) jvmMarkers.add(pid + "." + s.startTime + ".");
+        if (s != null) {
+            jvmMarkers.add(pid + "." + s.startTime + ".");
+            jvms.put(pid, s.startTime);
+            jvmCgroups.add(Cgroups.jvmDirName(pid, s.startTime));
+        }
+    }
+
+    /**
+     * Notes that the recorded JVM PID ended without its shutdown hooks (SIGKILL from the test,
+     * Runtime.halt): its cgroups are its watchdog's to remove (see {@link #leftCgroups}).
+     */
+    public synchronized void diedWithoutShutdownHooks(long pid) {
+        killedJvms.add(pid);
     }
 
     private static long checked(String what, long id) {
@@ -81,7 +101,10 @@ public final class ProcessCleanup {
             List<Proc.Stat> targets = targets();
             for (Proc.Stat s : targets) {
                 ProcessHandle.of(s.pid).ifPresent(h -> {
-                    if (h.destroyForcibly()) killed.add(s.toString());
+                    if (h.destroyForcibly()) {
+                        killed.add(s.toString());
+                        if (jvms.containsKey(s.pid)) killedJvms.add(s.pid);
+                    }
                 });
             }
             return targets.isEmpty();
@@ -97,7 +120,7 @@ public final class ProcessCleanup {
         for (Proc.Stat s : all) {
             Long start = pids.get(s.pid);
             if (sessions.contains(s.session) || groups.contains(s.pgrp) || (start != null && start == s.startTime)
-                    || (s.alive() && markedByRecordedJvm(s.pid))) {
+                    || (s.alive() && (markedByRecordedJvm(s.pid) || inRecordedJvmsCgroup(s.pid)))) {
                 chosen.add(s.pid);
             }
         }
@@ -125,6 +148,53 @@ public final class ProcessCleanup {
             for (String prefix : jvmMarkers) if (token.startsWith(prefix)) return true;
         }
         return false;
+    }
+
+    /** True if PID is in a cgroup of a recorded JVM's children (of whatever user, session or environment). */
+    private boolean inRecordedJvmsCgroup(long pid) {
+        if (jvmCgroups.isEmpty()) return false;
+        String path = Cgroups.of(pid);
+        if (path == null) return false;
+        for (String name : jvmCgroups) if (path.contains("/" + name + "/") || path.endsWith("/" + name)) return true;
+        return false;
+    }
+
+    /**
+     * The cgroup directories the recorded JVMs left behind, once they are all gone (call after
+     * {@link #killAll}); each is removed. A JVM that exited must have removed its directory
+     * itself (at shutdown); one that died without its shutdown hooks (SIGKILL from the test or
+     * the cleanup, Runtime.halt) leaves it to its watchdog, which removes it
+     * at its end: waited for up to 5 s, then removed here without complaint (that is the
+     * watchdog's tests' to check).
+     *
+     * @return the directories left by JVMs that were not killed
+     */
+    public synchronized List<String> leftCgroups() {
+        Path own = Cgroups.dirOf(SELF.pid);
+        if (own == null) return List.of();
+        List<String> left = new ArrayList<>();
+        for (Map.Entry<Long, Long> jvm : jvms.entrySet()) {
+            Path dir = own.resolve(Cgroups.jvmDirName(jvm.getKey(), jvm.getValue()));
+            if (Proc.alive(jvm.getKey(), jvm.getValue())) {
+                left.add(dir + " (its JVM " + jvm.getKey() + " still runs)");
+                continue;
+            }
+            boolean killed = killedJvms.contains(jvm.getKey());
+            if (Poll.until(killed ? Duration.ofSeconds(5) : Duration.ofSeconds(2), () -> !Files.exists(dir))) continue;
+            if (killed) System.err.println("cleanup: removing " + dir + ", left by JVM " + jvm.getKey() + " (it died without its shutdown hooks)");
+            else left.add(dir + " " + tree(dir));
+            Cgroups.removeTree(dir);
+        }
+        return left;
+    }
+
+    private static List<String> tree(Path dir) {
+        List<String> out = new ArrayList<>();
+        for (Path sub : Cgroups.children(dir)) {
+            out.add(sub.getFileName() + (Cgroups.populated(sub) ? "(populated)" : ""));
+            for (String below : tree(sub)) out.add(sub.getFileName() + "/" + below);
+        }
+        return out;
     }
 
     private static boolean safe(Proc.Stat s) {

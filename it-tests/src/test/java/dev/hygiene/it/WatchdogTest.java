@@ -76,6 +76,7 @@ class WatchdogTest extends AppJvmTest {
                 died = System.nanoTime();
                 break;
             case "Runtime.halt(0)":
+                cleanup.diedWithoutShutdownHooks(jvm[0]);
                 app.send("halt");
                 app.awaitLine("EXITING");
                 died = System.nanoTime();

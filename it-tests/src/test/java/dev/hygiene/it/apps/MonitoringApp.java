@@ -62,10 +62,11 @@ public final class MonitoringApp {
                 Report.line("JFR jdk.ProcessStart pid=" + e.getLong("pid"));
             } else if (type.equals("dev.hygiene.Isolation")) {
                 Report.line("JFR " + type + " pid=" + e.getLong("pid") + " isolated=" + e.getBoolean("isolated")
-                        + " command=" + e.getString("command"));
+                        + " containment=" + e.getString("containment") + " command=" + e.getString("command"));
             } else if (type.equals("dev.hygiene.GroupTermination")) {
                 Report.line("JFR " + type + " pid=" + e.getLong("pid") + " outcome=" + e.getString("outcome")
-                        + " reason=" + e.getString("reason") + " durationMs=" + e.getDuration("took").toMillis());
+                        + " reason=" + e.getString("reason") + " containment=" + e.getString("containment") + " members="
+                        + e.getInt("members") + " rss=" + e.getLong("rss") + " durationMs=" + e.getDuration("took").toMillis());
             }
         }
         Report.line("DONE");
@@ -78,7 +79,8 @@ public final class MonitoringApp {
             Report.line("MBEAN " + attribute + " " + mbs.getAttribute(n, attribute));
         }
         for (CompositeData g : (CompositeData[]) mbs.getAttribute(n, "Groups")) {
-            Report.line("GROUP " + g.get("pid") + " isolated=" + g.get("isolated") + " age=" + g.get("ageMillis")
+            Report.line("GROUP " + g.get("pid") + " isolated=" + g.get("isolated") + " containment=" + g.get("containment")
+                    + " age=" + g.get("ageMillis")
                     + " command=" + g.get("command"));
         }
         Report.line("VALUES_END");
