@@ -262,6 +262,25 @@ static void remove_directory(const char *path) {
     }
 }
 
+/* rmdir, once, each directory inside PATH: the cgroups of children that the JVM no longer listed
+ * (gone, but killed before it could remove their cgroup). One that still has members or cgroups of
+ * its own (a nested JVM's, which its own watchdog removes) stays: EBUSY, said nothing of. */
+static void remove_subdirectories(const char *path) {
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: opendir %s: %s\n", path, strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT && errno != EBUSY) {
+            fprintf(stderr, "hygiene-helper: watch: rmdir %s/%s: %s\n", path, e->d_name, strerror(errno));
+        }
+    }
+    closedir(d);
+}
+
 /* The groups' own cgroups first, then the JVM's (R lines), whose children they are. */
 static void remove_cgroups(void) {
     for (size_t i = 0; i < list.ngroups; i++) {
@@ -274,6 +293,7 @@ static void remove_cgroups(void) {
             fprintf(stderr, "hygiene-helper: watch: refusing to remove %s: its name does not start with %s\n", path, DIR_PREFIX);
             continue;
         }
+        remove_subdirectories(path);
         remove_directory(path);
     }
 }

@@ -461,6 +461,13 @@ public final class ProcessHygiene {
     private synchronized Watchdog watchdog() {
         if (!watchdogTried && helper != null) {
             watchdogTried = true;
+            if (ProcessHandle.current().pid() == 1) {
+                // Pid 1 of its pid namespace (a container's JVM): when it dies the kernel kills
+                // every process of the namespace, so nothing can outlive it; a watchdog would only
+                // be re-parented to the JVM, one child the application never started.
+                Log.debug("pid 1 of its pid namespace: no watchdog (the kernel ends the namespace with the JVM)");
+                return null;
+            }
             watchdog = Watchdog.start(helper, config);
             Cgroups cg = cgroups;
             if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
