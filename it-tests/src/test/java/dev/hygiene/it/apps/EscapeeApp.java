@@ -23,8 +23,9 @@ import java.util.stream.Collectors;
  * ...} (the three, once they run sleep outside the group) and {@code MEMBERS <leader> ...} (the
  * live members of the group), then ends as ENDING (the only arg) says:
  * <ul>
- *   <li>{@code return}: {@code EXITING}, main returns (the shutdown hook);</li>
- *   <li>{@code destroy}: {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
+ *   <li>{@code return}: at a line on stdin (the test looks at everything before), {@code EXITING},
+ *       main returns (the shutdown hook);</li>
+ *   <li>{@code destroy}: at a line on stdin, {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
  *       {@code ALL_GONE} once group and escapees are gone (or {@code NOT_GONE <who>} after 10 s),
  *       {@code DONE}, and waits for a line on stdin;</li>
  *   <li>{@code drop}: the child exits at once instead ({@code LEADER_EXIT <code>}, before the
@@ -51,9 +52,11 @@ public final class EscapeeApp {
         List<Proc.Stat> all = ending.equals("drop") ? startExitAndDrop() : startAndHold();
         switch (ending) {
             case "return":
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 Report.line("EXITING");
                 return;
             case "destroy":
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 child.destroy();
                 Report.line("DESTROYED");
                 Report.line("EXIT " + child.waitFor());
