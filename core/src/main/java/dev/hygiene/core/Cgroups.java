@@ -153,7 +153,7 @@ final class Cgroups {
      * directory exists (the helper removes it again when it cannot enter it).
      */
     boolean holds(long pid, String cgroup) {
-        String text = read("/proc/" + pid + "/cgroup");
+        String text = readSmall("/proc/" + pid + "/cgroup");
         if (text == null) return new File(cgroup).isDirectory();
         String expected = "0::" + procPath + cgroup.substring(dir.length());
         for (String line : text.split("\n")) {
@@ -187,7 +187,7 @@ final class Cgroups {
 
     /** True while a live process is in CGROUP or below it ({@code populated 1} in cgroup.events). */
     static boolean populated(String cgroup) {
-        String text = read(cgroup + "/cgroup.events");
+        String text = readSmall(cgroup + "/cgroup.events");
         return text != null && text.contains("populated 1");
     }
 
@@ -211,6 +211,8 @@ final class Cgroups {
      */
     static boolean remove(String cgroup) {
         File d = new File(cgroup);
+        if (d.delete()) return true; // the usual case: no cgroup below it, one rmdir
+        if (!d.exists()) return true;
         for (File sub : subdirectories(cgroup)) remove(sub.getPath());
         return d.delete() || !d.exists();
     }
@@ -228,7 +230,18 @@ final class Cgroups {
         return out;
     }
 
-    /** A small kernel file (cgroup.procs may grow large: read to its end), or null if unreadable. */
+    /** A kernel file of at most a few kB (cgroup.events, /proc/PID/cgroup), or null if unreadable. */
+    private static String readSmall(String path) {
+        byte[] b = new byte[4096];
+        try {
+            int n = ProcStat.readFile(path, b);
+            return new String(b, 0, n, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** A kernel file of any size (cgroup.procs may grow large: read to its end), or null if unreadable. */
     static String read(String path) {
         try (FileInputStream in = new FileInputStream(path)) {
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);

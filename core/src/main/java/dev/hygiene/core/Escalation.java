@@ -90,9 +90,9 @@ final class Escalation {
 
     /**
      * Starts terminating GROUPS: the first signal to each group has been sent when this returns
-     * (to a group with a cgroup, SIGKILL with FORCE means cgroup.kill too)
-     * (escapees get theirs from the watcher a moment later, so that destroy() stays cheap). Groups
-     * already being terminated are left to their schedule, unless FORCE upgrades them to SIGKILL.
+     * (escapees get theirs from the watcher a moment later, so that destroy() stays cheap; with
+     * FORCE, a group's cgroup is killed as a whole at once). Groups already being terminated are
+     * left to their schedule, unless FORCE upgrades them to SIGKILL.
      */
     void terminate(Collection<ProcessGroup> groups, boolean force) {
         terminate(groups, force, false);

@@ -509,7 +509,9 @@ public final class ProcessHygiene {
         else Log.debug(g + (neededKill ? " killed after the grace period" : " terminated"));
         // Empty now (unless members survived: then at shutdown, or by the watchdog at its end).
         String cgroup = g.cgroup;
-        if (cgroup != null && !survived && !Cgroups.remove(cgroup)) Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
+        if (cgroup != null && !survived && !Cgroups.remove(cgroup)) {
+            Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
+        }
         // Last: whoever waits for the registry to empty sees the records and counters complete.
         registry.remove(g);
     }

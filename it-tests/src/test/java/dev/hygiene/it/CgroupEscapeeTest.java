@@ -200,6 +200,7 @@ class CgroupEscapeeTest extends AppJvmTest {
             assertEquals(65534, uid(m[0]), "runs as user 65534: " + Proc.stat(m[0]));
             assertEquals(cgroup, Cgroups.dirOf(m[0]), "in the child's cgroup: " + Proc.stat(m[0]));
         }
+        app.send("exit");
         app.awaitLine("EXITING");
         long t0 = System.nanoTime();
         assertEquals(0, app.awaitExit(), app.describe());

@@ -68,10 +68,12 @@ class EscapeeTest extends AppJvmTest {
         long from;
         switch (arg) {
             case "return":
+                app.send("exit");
                 app.awaitLine("EXITING");
                 from = System.nanoTime();
                 break;
             case "destroy":
+                app.send("destroy");
                 app.awaitLine("DESTROYED");
                 from = System.nanoTime();
                 break;

@@ -33,7 +33,8 @@ import java.util.stream.Collectors;
  *       on "exit" returns;</li>
  *   <li>{@code other-user}: a child started as user 65534 ({@code setpriv --reuid=65534
  *       --regid=65534 --clear-groups sh -c ...}) which starts an escapee of its own
- *       ({@code setsid -f sleep 600}) and runs {@code sleep 600}; {@code EXITING}, main returns.</li>
+ *       ({@code setsid -f sleep 600}) and runs {@code sleep 600}; at a line on stdin
+ *       {@code EXITING}, main returns.</li>
  * </ul>
  */
 public final class CgroupEscapeeApp {
@@ -143,6 +144,7 @@ public final class CgroupEscapeeApp {
         Report.line("GROUP " + child.pid());
         Path cgroup = reportCgroup(child.pid());
         awaitEscaped(child.pid(), cgroup, 1, 1);
+        new BufferedReader(new InputStreamReader(System.in)).readLine();
         Report.line("EXITING");
     }
 

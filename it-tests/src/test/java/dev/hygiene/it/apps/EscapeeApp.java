@@ -24,8 +24,9 @@ import java.util.stream.Collectors;
  * live members of the group), then waits for a line on stdin (once the test has looked at them
  * from outside) and ends as ENDING (the only arg) says:
  * <ul>
- *   <li>{@code return}: {@code EXITING}, main returns (the shutdown hook);</li>
- *   <li>{@code destroy}: {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
+ *   <li>{@code return}: at a line on stdin (the test looks at everything before), {@code EXITING},
+ *       main returns (the shutdown hook);</li>
+ *   <li>{@code destroy}: at a line on stdin, {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
  *       {@code ALL_GONE} once group and escapees are gone (or {@code NOT_GONE <who>} after 10 s),
  *       {@code DONE}, and waits for a line on stdin;</li>
  *   <li>{@code drop}: the child exits at once instead ({@code LEADER_EXIT <code>}, before the
@@ -54,9 +55,11 @@ public final class EscapeeApp {
         stdin.readLine();
         switch (ending) {
             case "return":
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 Report.line("EXITING");
                 return;
             case "destroy":
+                new BufferedReader(new InputStreamReader(System.in)).readLine();
                 child.destroy();
                 Report.line("DESTROYED");
                 Report.line("EXIT " + child.waitFor());
