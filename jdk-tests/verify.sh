@@ -26,6 +26,7 @@ command -v python3 >/dev/null || fail "no python3 (apt-get install python3-minim
 command -v cc >/dev/null || fail "no C compiler (apt-get install gcc), or -DskipJdkTests"
 [ -f "$agent" ] || fail "no agent jar at $agent"
 
+mkdir -p "$out" || fail "cannot make $out"
 jdk25=/usr/lib/jvm/temurin-25-jdk-amd64
 runs=("17" "25" "tool-options 17" "tool-options 25")
 summary=()
@@ -39,17 +40,19 @@ for r in "${runs[@]}"; do
   fi
   rm -rf "$dir"
   echo "jdk-tests: $label ..."
-  start=$(date +%s)
-  MODE=$mode "$tests/run.sh" "$v" "$agent" "$dir" > "$dir.table" 2>&1
+  # Wall time, and the CPU time of everything the run started (what a busy machine does not stretch).
+  TIMEFORMAT='%0R %0U %0S'
+  { time MODE=$mode "$tests/run.sh" "$v" "$agent" "$dir" > "$dir.table" 2>&1; } 2> "$dir.time"
   rc=$?
-  took=$(( $(date +%s) - start ))
+  read -r wall user sys < "$dir.time"
+  took="$wall s (CPU $((user + sys)) s)"
   cat "$dir.table"
   python3 "$here/timing.py" "$dir"
   trc=$?
   python3 "$here/checks.py" "$dir"
   crc=$?
   differ=$(sed -n 's/^.* with; \([0-9]*\) differ$/\1/p' "$dir.table")
-  line="$label: ${differ:-?} results differ (run.sh exit $rc), $took s"
+  line="$label: ${differ:-?} results differ (run.sh exit $rc), $took"
   [ $trc -ne 0 ] && line="$line; a test is reliably slower with the agent (see timing lines above)"
   [ $crc -ne 0 ] && line="$line; checks within a test differ, or a child saw the marker (see checks lines above)"
   summary+=("$line")
