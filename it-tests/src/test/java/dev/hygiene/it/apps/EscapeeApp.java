@@ -55,11 +55,11 @@ public final class EscapeeApp {
         stdin.readLine();
         switch (ending) {
             case "return":
-                new BufferedReader(new InputStreamReader(System.in)).readLine();
+                stdin.readLine(); // the test's second word: it has looked at the escapees
                 Report.line("EXITING");
                 return;
             case "destroy":
-                new BufferedReader(new InputStreamReader(System.in)).readLine();
+                stdin.readLine(); // the test's second word: it has looked at the escapees
                 child.destroy();
                 Report.line("DESTROYED");
                 Report.line("EXIT " + child.waitFor());
