@@ -330,9 +330,12 @@ public final class ProcessHygiene {
     /**
      * Waits until PID runs the real program in its own group: the JDK returned after the helper's
      * exec (or, with VFORK, even before it), and without this wait the application could read the
-     * helper's command line, an empty one (inside execve), or the JVM's group. Done when the
-     * process leads its group (setpgid comes before execve) and shows a command line that is
-     * neither empty nor the helper's (a read racing with an exit can return any prefix of it);
+     * helper's command line, an empty one (inside execve), or the JVM's group. The group comes
+     * first: the helper sets it after its own exec and just before the program's, so once PID
+     * leads its group, a command line read after that is the helper's or the program's (never the
+     * JVM's, which a VFORK child shows until its exec, and which may be the program's too: a JVM
+     * that starts itself again). Done when PID leads its group and then shows a command line that
+     * is neither empty nor the helper's (a read racing with an exit can return any prefix of it);
      * or when it has already ended.
      *
      * @return the child's stat once it runs the program, one with only its pid as group if it has
@@ -346,26 +349,22 @@ public final class ProcessHygiene {
             // The helper needs about 100 us to set its group and exec: wait rather than spin, and
             // do not look before it can have happened.
             LockSupport.parkNanos(round == 0 ? 60_000 : round < 10 ? 20_000 : round < 100 ? 100_000 : 1_000_000);
-            int n;
-            try {
-                n = ProcStat.readFile(cmdline, buffer);
-            } catch (IOException e) {
-                return ended(h, pid, null); // gone (reaped) already
-            }
-            if (n > 0 && !h.stillLaunching(buffer, n) && !ownCommandLine(buffer, n)) {
-                // A command line of its own: confirm the group (and that it is not a zombie's).
-                ProcStat s = ProcStat.read(pid);
-                if (s == null || !s.alive()) return ended(h, pid, s);
-                if (s.pgrp == pid) return s;
-            } else if (n == 0) {
-                // Empty: inside execve, or ended.
-                ProcStat s = ProcStat.read(pid);
-                if (s == null || !s.alive()) return ended(h, pid, s);
+            ProcStat s = ProcStat.read(pid);
+            if (s == null || !s.alive()) return ended(h, pid, s);
+            if (s.pgrp == pid) {
+                int n;
+                try {
+                    n = ProcStat.readFile(cmdline, buffer);
+                } catch (IOException e) {
+                    return ended(h, pid, s); // gone (reaped) already
+                }
+                if (n > 0 && !h.stillLaunching(buffer, n)) return s;
+                // Empty (inside execve, or ended: the next stat tells) or still the helper's.
             }
             if (System.nanoTime() - start > EXEC_TIMEOUT_NANOS) {
                 Log.warn("pid " + pid + " still runs the helper after 5 s; not waiting for it any longer");
-                ProcStat s = ProcStat.read(pid);
-                return s != null ? s : ended(h, pid, null);
+                ProcStat last = ProcStat.read(pid);
+                return last != null ? last : ended(h, pid, null);
             }
         }
     }
@@ -375,27 +374,6 @@ public final class ProcessHygiene {
         if (h.execFailed(pid)) return null;
         // It ran and ended; setpgid came before the exec, so it led its own group.
         return new ProcStat(pid, 'X', 0, pid, 0, 0, last == null ? 0 : last.startTime);
-    }
-
-    private byte[] jvmCommandLine;
-
-    /**
-     * True if CMDLINE is the JVM's own: with the VFORK launch mechanism the child shares the JVM's
-     * memory, and so its command line, until it execs the helper.
-     */
-    private boolean ownCommandLine(byte[] cmdline, int n) {
-        byte[] own = jvmCommandLine;
-        if (own == null) {
-            try {
-                own = java.nio.file.Files.readAllBytes(Path.of("/proc/self/cmdline"));
-            } catch (IOException e) {
-                own = new byte[0];
-            }
-            jvmCommandLine = own;
-        }
-        if (n != own.length) return false;
-        for (int i = 0; i < n; i++) if (cmdline[i] != own[i]) return false;
-        return true;
     }
 
     /** Releases what the JDK holds for a child that ended before running anything. */
