@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Sends SIGTERM (with SIGCONT) or SIGKILL to groups that were just seen alive.
  *
- * <p>Where a helper runs, one helper run per call signals everything: isolated groups as a whole,
+ * <p>Isolated groups are signalled from inside the JVM where java.lang is open to the agent
+ * ({@link GroupSignal}: kill(-pgid), no process started), unless a member is stopped and needs
+ * the SIGCONT that only the helper sends. Otherwise, where a helper runs, one helper run per call
+ * signals everything: isolated groups as a whole,
  * kill(-pgid) (the kernel delivers a group signal atomically, so a member that is forking cannot
  * slip out), and single processes (escapees, members of trees) as PID@START, which the helper
  * signals through a pidfd only if the pid still has that start time: a pid reused since it was
@@ -47,11 +50,13 @@ final class Signals {
      */
     void send(boolean kill, Map<ProcessGroup, List<ProcStat>> members) {
         Helper helper = this.helper;
+        // From inside the JVM where it can (no SIGCONT: not for a group with a stopped member).
+        boolean direct = GroupSignal.available() && (kill || !anyStopped(members));
         List<Long> byGroup = new ArrayList<>();
         List<ProcStat> byMember = new ArrayList<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
             ProcessGroup g = e.getKey();
-            if (g.isolated && helper != null) {
+            if (g.isolated && (direct || helper != null)) {
                 boolean inGroup = false;
                 for (ProcStat s : e.getValue()) {
                     if (s.pgrp == g.pid) inGroup = true;
@@ -62,15 +67,28 @@ final class Signals {
                 byMember.addAll(e.getValue());
             }
         }
+        if (direct) {
+            for (long pgid : byGroup) GroupSignal.send(pgid, kill);
+            byGroup.clear();
+        }
         if (helper != null && (!byGroup.isEmpty() || !byMember.isEmpty())) {
             if (signalThroughHelper(helper, kill, byGroup, byMember)) return;
             // The helper could not run: fall back to the members we saw.
-            for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
-                if (!e.getKey().isolated) continue;
-                for (ProcStat s : e.getValue()) if (s.pgrp == e.getKey().pid) byMember.add(s);
+            if (!direct) {
+                for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
+                    if (!e.getKey().isolated) continue;
+                    for (ProcStat s : e.getValue()) if (s.pgrp == e.getKey().pid) byMember.add(s);
+                }
             }
         }
         for (ProcStat s : byMember) signalOne(s, kill);
+    }
+
+    private static boolean anyStopped(Map<ProcessGroup, List<ProcStat>> members) {
+        for (List<ProcStat> list : members.values()) {
+            for (ProcStat s : list) if (s.state == 'T' || s.state == 't') return true;
+        }
+        return false;
     }
 
     private boolean mayBeSignalled(ProcStat s) {
