@@ -22,30 +22,35 @@ import java.util.Map;
  * first variant rotates from round to round), so that the variants share the machine's noise:
  * <ul>
  *   <li>{@code plain}: {@link SpawnBenchmark#plain} in a JVM without an agent;</li>
- *   <li>{@code agent}: {@link SpawnBenchmark#plain} in a JVM with {@code -javaagent:AGENT};</li>
+ *   <li>{@code agent}: {@link SpawnBenchmark#plain} in a JVM with {@code -javaagent:AGENT} (its default
+ *       containment: a cgroup per child where the JVM can create one, else a process group);</li>
+ *   <li>{@code agent-group} and {@code agent-cgroup}: the same with {@code containment=group} and
+ *       {@code containment=cgroup} (the latter fails where the JVM cannot create cgroups);</li>
  *   <li>{@code setsid}: {@link SpawnBenchmark#setsid} in a JVM without an agent.</li>
  * </ul>
  * Prints each fork's score, then per variant the median over rounds, and the ratios to plain
  * computed round by round.
  *
  * <p>Usage: {@code java -cp bench/target/benchmarks.jar dev.hygiene.bench.Steady --agent JAR
- * [--jvm JAVA] [--rounds 3] [--warmup 3] [--iterations 5] [--time 1] [--variants plain,agent,setsid]};
+ * [--jvm JAVA] [--rounds 3] [--warmup 3] [--iterations 5] [--time 1] [--variants plain,agent-group,agent-cgroup,setsid]};
  * [--cpu no]: without it, where perf(1) works, JMH's perfnorm profiler also gives the CPU time per
  * operation (task-clock of the forked JVM and its children), which the machine's load disturbs less
  * than the time per operation. The diagnostic variants {@code plain-held} and {@code agent-held} run {@link SpawnBenchmark#held}.
  */
 public final class Steady {
 
-    /** Variant name -> {benchmark method, "agent" or "none"}. */
+    /** Variant name -> {benchmark method, "none" or the agent's arguments ("" for none)}. */
     static final Map<String, String[]> VARIANTS = new LinkedHashMap<>();
 
     static {
         VARIANTS.put("plain", new String[] {"plain", "none"});
-        VARIANTS.put("agent", new String[] {"plain", "agent"});
+        VARIANTS.put("agent", new String[] {"plain", ""});
+        VARIANTS.put("agent-group", new String[] {"plain", "containment=group"});
+        VARIANTS.put("agent-cgroup", new String[] {"plain", "containment=cgroup"});
         VARIANTS.put("setsid", new String[] {"setsid", "none"});
         // Diagnostics: every Process kept reachable, so no Cleaner runs during the measurement.
         VARIANTS.put("plain-held", new String[] {"held", "none"});
-        VARIANTS.put("agent-held", new String[] {"held", "agent"});
+        VARIANTS.put("agent-held", new String[] {"held", ""});
     }
 
     private Steady() {}
@@ -60,7 +65,7 @@ public final class Steady {
         int iterations = Integer.parseInt(opt.getOrDefault("iterations", "5"));
         int time = Integer.parseInt(opt.getOrDefault("time", "1"));
 
-        String[] variants = opt.getOrDefault("variants", "plain,agent,setsid").split(",");
+        String[] variants = opt.getOrDefault("variants", "plain,agent-group,agent-cgroup,setsid").split(",");
         for (String v : variants) {
             if (!VARIANTS.containsKey(v)) throw new IllegalArgumentException("unknown variant " + v + "; known: " + VARIANTS.keySet());
         }
@@ -96,7 +101,8 @@ public final class Steady {
                 if (cpu) b.addProfiler("perfnorm", "events=task-clock");
                 // Bytes allocated on the heap per operation, by all the fork's threads.
                 b.addProfiler("gc");
-                if (VARIANTS.get(v)[1].equals("agent")) b.jvmArgsAppend("-javaagent:" + agent);
+                String agentArgs = VARIANTS.get(v)[1];
+                if (!agentArgs.equals("none")) b.jvmArgsAppend("-javaagent:" + agent + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
                 Collection<RunResult> results = new Runner(b.build()).run();
                 RunResult result = results.iterator().next();
                 double score = result.getPrimaryResult().getScore();
