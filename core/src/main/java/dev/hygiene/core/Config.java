@@ -44,12 +44,19 @@ public final class Config {
      * cannot), {@code group} (process group and marker only).
      */
     public final String containment;
+    /**
+     * {@code orphans=terminate}: when a child's leader has exited and members of its group remain
+     * while the application still holds its Process, they get the escalation at once; false
+     * ({@code orphans=keep}, the default): they are left until the Process is dropped, destroyed or
+     * the JVM exits.
+     */
+    public final boolean terminateOrphans;
 
     public static final String DEFAULT_CONTAINMENT = "auto";
     private static final String[] CONTAINMENTS = {"auto", "cgroup", "group"};
 
     private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report,
-                   String containment) {
+                   String containment, boolean terminateOrphans) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
@@ -57,32 +64,38 @@ public final class Config {
         this.keep = keep;
         this.report = report;
         this.containment = containment;
+        this.terminateOrphans = terminateOrphans;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false);
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment);
+        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans);
     }
 
     /** A copy with another keep pattern. */
     public Config withKeep(Pattern newKeep) {
-        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment);
+        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment, terminateOrphans);
     }
 
     /** A copy with another report file. */
     public Config withReport(Path newReport) {
-        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment);
+        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment, terminateOrphans);
     }
 
     /** A copy with another containment (auto, cgroup or group). */
     public Config withContainment(String newContainment) {
         if (parseContainment(newContainment) == null) throw new IllegalArgumentException("containment " + newContainment);
-        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans);
+    }
+
+    /** A copy with orphans=terminate (true) or keep (false). */
+    public Config withTerminateOrphans(boolean terminate) {
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -159,7 +172,12 @@ public final class Config {
             containment = DEFAULT_CONTAINMENT;
             bad("containment", raw, "auto, cgroup or group", DEFAULT_CONTAINMENT);
         }
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment);
+
+        raw = lookup("orphans", args, properties, env);
+        boolean terminateOrphans = false;
+        if (raw != null && raw.equalsIgnoreCase("terminate")) terminateOrphans = true;
+        else if (raw != null && !raw.equalsIgnoreCase("keep")) bad("orphans", raw, "keep or terminate", "keep");
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans);
     }
 
     private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
@@ -178,7 +196,7 @@ public final class Config {
         return "HYGIENE_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
-    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment"};
+    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment", "orphans"};
 
     static Map<String, String> parseArgs(String agentArgs) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -273,6 +291,7 @@ public final class Config {
                 + (extractHelper ? "" : ", helper-dir=none")
                 + (keep == null ? "" : ", keep=" + keep)
                 + (report == null ? "" : ", report=" + report)
-                + (containment.equals(DEFAULT_CONTAINMENT) ? "" : ", containment=" + containment);
+                + (containment.equals(DEFAULT_CONTAINMENT) ? "" : ", containment=" + containment)
+                + (terminateOrphans ? ", orphans=terminate" : "");
     }
 }

@@ -28,6 +28,14 @@ final class LeakReport {
         this.file = file;
     }
 
+    /**
+     * True if a group terminated for WHY is one the application left behind: at shutdown, a
+     * dropped Process, or (orphans=terminate) members left by a leader that exited.
+     */
+    static boolean reported(String why) {
+        return "shutdown".equals(why) || "dropped".equals(why) || "orphaned".equals(why);
+    }
+
     /** True if records are wanted at all (and so the starting frame is worth capturing). */
     boolean wanted() {
         return file != null || Log.enabled(Log.Level.INFO);
@@ -42,7 +50,8 @@ final class LeakReport {
         String containment = g.containment().label();
         if (Log.enabled(Log.Level.INFO)) {
             // One line, whatever the command holds; the same decimal point in every locale.
-            Log.info((reason.equals("shutdown") ? "at shutdown" : "dropped Process") + ": terminated group "
+            Log.info((reason.equals("shutdown") ? "at shutdown" : reason.equals("orphaned") ? "leader exited"
+                    : "dropped Process") + ": terminated group "
                     + g.pid + " (" + oneLine(g.command) + "), alive "
                     + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, containment " + containment + ", "
                     + (members < 0 ? "" : members + (members == 1 ? " member, " : " members, ")

@@ -36,7 +36,7 @@ public final class ProcessGroup {
     public final String origin;
     /** The absolute path of the child's own cgroup directory, or null if it has none (contained by its process group only). */
     public volatile String cgroup;
-    /** Why the agent terminates it, once it does: shutdown, dropped, destroy, terminate-all. */
+    /** Why the agent terminates it, once it does: shutdown, dropped, orphaned, destroy, terminate-all. */
     volatile String ending;
     private final AtomicBoolean gone = new AtomicBoolean();
 

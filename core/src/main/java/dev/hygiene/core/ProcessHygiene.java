@@ -322,6 +322,9 @@ public final class ProcessHygiene {
         if (g.isolated) {
             Watchdog w = watchdog();
             if (w != null) w.track(g);
+            // orphans=terminate: what the leader leaves behind goes when it exits, not when the
+            // application lets go of the Process. (onExit runs its stages in the common pool.)
+            if (config.terminateOrphans) p.onExit().thenRun(new LeaderExited(g));
         }
         // A start that raced with shutdown would otherwise outlive the JVM.
         if (shuttingDown) escalation.terminate(List.of(g), false);
@@ -420,7 +423,7 @@ public final class ProcessHygiene {
         public boolean census(ProcessGroup g) {
             // For the leak report (shutdown, dropped); for the JFR event only where it is cheap (a
             // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
-            return (report.wanted() && ("shutdown".equals(g.ending) || "dropped".equals(g.ending)))
+            return (report.wanted() && LeakReport.reported(g.ending))
                     || (g.cgroup != null && FlightEvents.terminationEnabled());
         }
 
@@ -453,6 +456,24 @@ public final class ProcessHygiene {
         return watchdog;
     }
 
+    /** orphans=terminate: the leader of G has exited while the application may still hold its Process. */
+    private final class LeaderExited implements Runnable {
+        private final ProcessGroup g;
+
+        LeaderExited(ProcessGroup g) {
+            this.g = g;
+        }
+
+        @Override
+        public void run() {
+            // Not if the group is already being ended (destroy, shutdown) or gone.
+            if (!registry.contains(g) || g.ending != null) return;
+            Log.debug("the leader of " + g + " exited; terminating what is left of it (orphans=terminate)");
+            end(g, "orphaned");
+            escalation.terminateSoon(g);
+        }
+    }
+
     private void dropped(ProcessGroup g) {
         if (!registry.contains(g)) return;
         Log.debug("dropped " + g + "; terminating what is left of it");
@@ -480,7 +501,7 @@ public final class ProcessHygiene {
         if (w != null) w.untrack(g);
         String why = g.ending;
         // The application left something behind for the agent to terminate: a leak worth naming.
-        if (signalled && ("shutdown".equals(why) || "dropped".equals(why))) {
+        if (signalled && LeakReport.reported(why)) {
             report.group(g, why, neededKill, escapees, members, rssBytes);
         }
         if (survived) Log.warn(g + " still has members 1 s after SIGKILL");

@@ -56,6 +56,18 @@ class ConfigTest {
     }
 
     @Test
+    void orphans() {
+        assertEquals(false, load("", Map.of(), Map.of()).terminateOrphans);
+        assertEquals(true, load("orphans=terminate", Map.of("hygiene.orphans", "keep"), Map.of()).terminateOrphans);
+        assertEquals(false, load("orphans=keep", Map.of(), Map.of("HYGIENE_ORPHANS", "terminate")).terminateOrphans);
+        assertEquals(true, load("", Map.of("hygiene.orphans", "Terminate"), Map.of()).terminateOrphans);
+        assertEquals(true, load("", Map.of(), Map.of("HYGIENE_ORPHANS", "terminate")).terminateOrphans);
+        assertEquals("", stderr());
+        assertEquals(false, load("orphans=kill", Map.of(), Map.of()).terminateOrphans);
+        assertEquals("process-hygiene: bad value for orphans: 'kill' (expected keep or terminate); using keep\n", stderr());
+    }
+
+    @Test
     void durations() {
         assertEquals(Duration.ofMillis(500), Config.parseDuration("500ms"));
         assertEquals(Duration.ofSeconds(2), Config.parseDuration("2s"));

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * process-hygiene: dropped Process: terminated group ...
  * process-hygiene: watchdog: the JVM died; terminated group ...
  *   (", SIGKILL after the grace period" instead of ", SIGTERM"; ", with N escaped members" before "; started at")
- * {"time":"...","reason":"shutdown"|"dropped"|"jvm-died","pid":123,"command":"...","alive_ms":300,
+ * {"time":"...","reason":"shutdown"|"dropped"|"orphaned"|"jvm-died","pid":123,"command":"...","alive_ms":300,
  *  "signal":"SIGTERM"|"SIGKILL","escapees":0,"containment":"cgroup"|"group"|"tree","members":3,"rss_bytes":4200000,
  *  "started_at":"a.B.m(B.java:42)"}
  * </pre>
@@ -77,7 +77,7 @@ public final class LeakReports {
 
     static final String PREFIX = "process-hygiene: ";
     private static final Pattern STDERR = Pattern.compile(
-            "process-hygiene: (at shutdown: |dropped Process: |watchdog: the JVM died; )terminated group (\\d+)"
+            "process-hygiene: (at shutdown: |dropped Process: |leader exited: |watchdog: the JVM died; )terminated group (\\d+)"
                     + " \\((.*)\\), alive (\\d+\\.\\d) s, (?:containment (cgroup|group|tree), )?"
                     + "(?:(\\d+) members?, (\\d+\\.\\d) MB RSS, )?(SIGTERM|SIGKILL after the grace period)"
                     + "(?:, with (\\d+) escaped members)?(?:; started at (.+))?");
@@ -93,7 +93,8 @@ public final class LeakReports {
     public static Record parseStderr(String line) {
         Matcher m = STDERR.matcher(line);
         if (!m.matches()) throw new AssertionError("not a leak report line in the specified form: " + line);
-        String reason = m.group(1).startsWith("at") ? "shutdown" : m.group(1).startsWith("dropped") ? "dropped" : "jvm-died";
+        String reason = m.group(1).startsWith("at") ? "shutdown" : m.group(1).startsWith("dropped") ? "dropped"
+                : m.group(1).startsWith("leader") ? "orphaned" : "jvm-died";
         long aliveMs = Math.round(Double.parseDouble(m.group(4)) * 1000);
         return new Record(reason, Long.parseLong(m.group(2)), m.group(3), aliveMs,
                 m.group(8).startsWith("SIGKILL") ? "SIGKILL" : "SIGTERM",
