@@ -2,28 +2,37 @@ package dev.hygiene.it;
 
 import dev.hygiene.it.apps.OrphansApp;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 11, part 3: {@code orphans=terminate}. A leader that exits by itself and leaves its
  * workers in its group, while the application still holds its Process: with {@code terminate}
  * the workers get the escalation at once and a leak report names the launching frame, the JVM
- * still running; with the default {@code keep} they stay until the JVM exits.
+ * still running (in a cgroup per child and in group mode); with the default {@code keep} they
+ * stay until the JVM exits.
  */
 class OrphansTest extends AppJvmTest {
 
     static final Duration GRACE = Duration.ofSeconds(2);
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.hygiene.it.Jdks#all")
-    void theWorkersOfALeaderThatExitedAreTerminatedWhileTheProcessIsHeld(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, OrphansApp.class).agent("grace=2s,orphans=terminate,log=info").start();
+    static Stream<Arguments> jdksAndContainments() {
+        return Jdks.all().flatMap(jdk -> Stream.of("group", "cgroup").map(c -> Arguments.of(jdk, c)));
+    }
+
+    @ParameterizedTest(name = "{0} containment={1}")
+    @MethodSource("jdksAndContainments")
+    void theWorkersOfALeaderThatExitedAreTerminatedWhileTheProcessIsHeld(Jdks.Jdk jdk, String containment) {
+        if (containment.equals("cgroup")) assumeTrue(Cgroups.writable(), "no process may create cgroups here");
+        AppJvm app = app(jdk, OrphansApp.class).agent("grace=2s,orphans=terminate,log=info,containment=" + containment).start();
         Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
         assertEquals(3, tree.alive().size(), "leader and two workers run" + app.describe());
         app.send("go");
@@ -40,6 +49,7 @@ class OrphansTest extends AppJvmTest {
         assertEquals("orphaned", r.reason, line);
         assertEquals(tree.leader, r.pid, line);
         assertEquals("SIGTERM", r.signal, line);
+        assertEquals(containment, r.containment, line);
         assertEquals(2, r.members, "the two workers were left: " + line);
         assertTrue(r.startedAt.startsWith(OrphansApp.class.getName() + ".main(OrphansApp.java:"), line);
 
