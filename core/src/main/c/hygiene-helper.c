@@ -48,11 +48,12 @@
 #include <unistd.h>
 
 #include "cgroup_enter.h"
+#include "signals.h"
 #include "groups.h"
 #include "number.h"
 #include "pidfd.h"
 
-#define PROTOCOL "process-hygiene-helper 4"
+#define PROTOCOL "process-hygiene-helper 5"
 
 int run_watch(int argc, char **argv);
 
@@ -61,8 +62,8 @@ extern char **environ;
 static int usage(void) {
     fprintf(stderr,
             "usage: hygiene-helper exec REPORT_DIR MARKER CGROUP PATH ARGV0 [ARG...]\n"
-            "       hygiene-helper signal TERM|KILL PGID|PID@START...\n"
-            "       hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS\n"
+            "       hygiene-helper signal TERM|INT|HUP|QUIT|USR1|USR2|KILL PGID|PID@START...\n"
+            "       hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL]\n"
             "       hygiene-helper version\n");
     return 2;
 }
@@ -152,7 +153,7 @@ static int run_exec(int argc, char **argv) {
     _exit(127);
 }
 
-/* SIG to group PGID (CONT after TERM); 0, or 1 (said on stderr). */
+/* SIG to group PGID (CONT after any but KILL); 0, or 1 (said on stderr). */
 static int signal_group(pid_t pgid, int sig, const char *name) {
     if (pgid == getpgrp()) {
         fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
@@ -162,14 +163,14 @@ static int signal_group(pid_t pgid, int sig, const char *name) {
         fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, name, strerror(errno));
         return 1;
     }
-    if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
+    if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
         fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
         return 1;
     }
     return 0;
 }
 
-/* SIG to process PID if it started at START (CONT after TERM); 0, or 1 (said on stderr). */
+/* SIG to process PID if it started at START (CONT after any but KILL); 0, or 1 (said on stderr). */
 static int signal_process(pid_t pid, unsigned long long start, int sig, const char *name) {
     if (pid == getpid() || pid == getppid()) {
         fprintf(stderr, "hygiene-helper: refusing pid %d: it is ourselves or our parent (the JVM)\n", (int) pid);
@@ -180,7 +181,7 @@ static int signal_process(pid_t pid, unsigned long long start, int sig, const ch
         fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, %s): %s\n", (int) pid, name, strerror(errno));
         return 1;
     }
-    if (r == 0 && sig == SIGTERM && proc_signal(pid, start, SIGCONT) < 0) {
+    if (r == 0 && sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
         fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, CONT): %s\n", (int) pid, strerror(errno));
         return 1;
     }
@@ -188,12 +189,10 @@ static int signal_process(pid_t pid, unsigned long long start, int sig, const ch
 }
 
 static int run_signal(int argc, char **argv) {
-    /* argv: signal TERM|KILL TARGET... */
+    /* argv: signal TERM|INT|HUP|QUIT|USR1|USR2|KILL TARGET... */
     if (argc < 3) return usage();
-    int sig;
-    if (strcmp(argv[1], "TERM") == 0) sig = SIGTERM;
-    else if (strcmp(argv[1], "KILL") == 0) sig = SIGKILL;
-    else return usage();
+    int sig = signal_number(argv[1]);
+    if (sig == 0) return usage();
 
     int status = 0;
     for (int i = 2; i < argc; i++) {

@@ -2,7 +2,7 @@
  * watchdog: terminates the JVM's live groups when the JVM dies without running its shutdown hooks
  * (kill -9, the OOM killer, a crash, Runtime.halt).
  *
- *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS
+ *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL]
  *
  * The JVM starts it once, at its first isolated child, with stdin and stdout on /dev/null (no
  * pipe between them). It forks once: the first process exits 0 as soon as the second is set up
@@ -16,8 +16,8 @@
  *
  * Once the JVM has died it reads GROUPS (see protocol.h and groups_file.c), which the JVM appends
  * to for each group it starts and each group that is gone; a missing file means nothing is left
- * (a normal exit removes it). Every group still listed gets the agent's escalation: SIGTERM and
- * SIGCONT to the group and to its members outside the group (the pids in its cgroup's
+ * (a normal exit removes it). Every group still listed gets the agent's escalation: STOP_SIGNAL
+ * (TERM, INT, HUP, QUIT, USR1 or USR2; TERM if not given) and SIGCONT to the group and to its members outside the group (the pids in its cgroup's
  * cgroup.procs where it has a cgroup, else the processes carrying its marker), each of those
  * signalled through a pidfd after checking its start time; a wait of at most GRACE_MS for them to
  * be gone (for a group with a cgroup also until its cgroup.events says "populated 0"); then
@@ -33,6 +33,7 @@
 #include "number.h"
 #include "pidfd.h"
 #include "protocol.h"
+#include "signals.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,6 +53,8 @@
 static struct groups_file list;
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
+/* The first signal of the escalation. */
+static int stop_signal = SIGTERM;
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -66,19 +69,19 @@ static void sleep_ms(long ms) {
 }
 
 static const char *signal_name(int sig) {
-    return sig == SIGTERM ? "TERM" : sig == SIGKILL ? "KILL" : sig == SIGCONT ? "CONT" : "?";
+    return signal_label(sig);
 }
 
-/* SIG to one process (and CONT after TERM), if it still is the one that started at START. */
+/* SIG to one process (and CONT after the stop signal), if it still is the one that started at START. */
 static void signal_one(pid_t pid, unsigned long long start, int sig) {
     if (proc_signal(pid, start, sig) < 0) {
         fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_name(sig), (int) pid, strerror(errno));
-    } else if (sig == SIGTERM && proc_signal(pid, start, SIGCONT) < 0) {
+    } else if (sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
         fprintf(stderr, "hygiene-helper: watch: signal CONT to pid %d: %s\n", (int) pid, strerror(errno));
     }
 }
 
-/* SIG to the whole group (and CONT after TERM); refused for the JVM's group. */
+/* SIG to the whole group (and CONT after the stop signal); refused for the JVM's group. */
 static void signal_group(pid_t pgid, int sig) {
     if (pgid == jvm_group) {
         fprintf(stderr, "hygiene-helper: watch: refusing group %d: it is the JVM's own group\n", (int) pgid);
@@ -86,7 +89,7 @@ static void signal_group(pid_t pgid, int sig) {
     }
     if (group_kill(pgid, sig) != 0) {
         fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_name(sig), strerror(errno));
-    } else if (sig == SIGTERM && group_kill(pgid, SIGCONT) != 0) {
+    } else if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
         fprintf(stderr, "hygiene-helper: watch: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
     }
 }
@@ -167,7 +170,7 @@ static int scan(int sig) {
         if (g->cgroup[0] != '\0') outside += scan_cgroup(g, reused, all, n, sig, &populated);
         if (sig && !reused && in_group > 0) signal_group(g->pgid, sig);
         int live = in_group + outside;
-        if (sig == SIGTERM) {
+        if (sig == stop_signal) {
             g->escapees = outside;
             g->signalled = live > 0 || populated;
         }
@@ -212,12 +215,14 @@ static void report(int info, const char *path) {
         struct group *g = &list.groups[i];
         if (!g->signalled) continue;
         long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
-        const char *sig = g->killed ? "SIGKILL" : "SIGTERM";
+        char first[16];
+        snprintf(first, sizeof first, "SIG%s", signal_label(stop_signal));
+        const char *sig = g->killed ? "SIGKILL" : first;
         if (info) {
             char escaped[64] = "";
             if (g->escapees) snprintf(escaped, sizeof escaped, ", with %d escaped members", g->escapees);
             fprintf(stderr, "process-hygiene: watchdog: the JVM died; terminated group %d (%s), alive %.1f s, %s%s%s%s\n",
-                    (int) g->pgid, g->command, alive / 1000.0, g->killed ? "SIGKILL after the grace period" : "SIGTERM",
+                    (int) g->pgid, g->command, alive / 1000.0, g->killed ? "SIGKILL after the grace period" : first,
                     escaped, g->started_at[0] ? "; started at " : "", g->started_at);
         }
         if (out != NULL) {
@@ -234,7 +239,7 @@ static void report(int info, const char *path) {
 /* The escalation, for every group still listed. */
 static void terminate_all(long grace_ms) {
     /* Only groups with members are signalled and reported. */
-    if (scan(SIGTERM) == 0) return;
+    if (scan(stop_signal) == 0) return;
     long long deadline = now_ms() + grace_ms;
     int busy = 1;
     while (busy && now_ms() < deadline) {
@@ -407,12 +412,14 @@ static int watch(long grace_ms, int info, const char *report_path, pid_t jvm, un
 }
 
 int run_watch(int argc, char **argv) {
-    /* argv: watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS */
+    /* argv: watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL] */
     unsigned long long grace_ms, info, jvm, jvm_start;
-    if (argc != 7 || parse_number(argv[1], 24ULL * 3600 * 1000, &grace_ms) != 0
+    if (argc == 8) stop_signal = signal_number(argv[7]);
+    if ((argc != 7 && argc != 8) || stop_signal == 0 || stop_signal == SIGKILL
+        || parse_number(argv[1], 24ULL * 3600 * 1000, &grace_ms) != 0
         || parse_number(argv[2], 1, &info) != 0 || parse_number(argv[4], 0x7fffffffULL, &jvm) != 0 || jvm <= 1
         || parse_number(argv[5], ~0ULL, &jvm_start) != 0 || argv[6][0] == '\0') {
-        fprintf(stderr, "usage: hygiene-helper watch GRACE_MS INFO(0|1) REPORT JVM_PID JVM_START GROUPS\n");
+        fprintf(stderr, "usage: hygiene-helper watch GRACE_MS INFO(0|1) REPORT JVM_PID JVM_START GROUPS [TERM|INT|HUP|QUIT|USR1|USR2]\n");
         return 2;
     }
     int ready[2];

@@ -58,7 +58,7 @@ public final class Cli {
         OUT.println("  java -jar process-hygiene-agent.jar attach PID [key=value,...]   load the agent into a running JVM");
         OUT.println("  java -jar process-hygiene-agent.jar status PID                   show the groups it tracks there");
         OUT.println();
-        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report, containment (auto), orphans (keep); see README.md.");
+        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report, containment (auto), orphans (keep), stop-signal (TERM); see README.md.");
         return args.length == 0 ? 0 : 2;
     }
 

@@ -51,12 +51,20 @@ public final class Config {
      * the JVM exits.
      */
     public final boolean terminateOrphans;
+    /**
+     * The first signal of the escalation, by name without {@code SIG}: TERM (the default), INT,
+     * HUP, QUIT, USR1 or USR2. SIGKILL follows at the end of the grace period, as always.
+     */
+    public final String stopSignal;
+
+    public static final String DEFAULT_STOP_SIGNAL = "TERM";
+    private static final String[] STOP_SIGNALS = {"TERM", "INT", "HUP", "QUIT", "USR1", "USR2"};
 
     public static final String DEFAULT_CONTAINMENT = "auto";
     private static final String[] CONTAINMENTS = {"auto", "cgroup", "group"};
 
     private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report,
-                   String containment, boolean terminateOrphans) {
+                   String containment, boolean terminateOrphans, String stopSignal) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
@@ -65,37 +73,45 @@ public final class Config {
         this.report = report;
         this.containment = containment;
         this.terminateOrphans = terminateOrphans;
+        this.stopSignal = stopSignal;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false, DEFAULT_STOP_SIGNAL);
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans);
+        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal);
     }
 
     /** A copy with another keep pattern. */
     public Config withKeep(Pattern newKeep) {
-        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment, terminateOrphans);
+        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment, terminateOrphans, stopSignal);
     }
 
     /** A copy with another report file. */
     public Config withReport(Path newReport) {
-        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment, terminateOrphans);
+        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment, terminateOrphans, stopSignal);
     }
 
     /** A copy with another containment (auto, cgroup or group). */
     public Config withContainment(String newContainment) {
         if (parseContainment(newContainment) == null) throw new IllegalArgumentException("containment " + newContainment);
-        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans, stopSignal);
+    }
+
+    /** A copy with another stop signal (TERM, INT, HUP, QUIT, USR1 or USR2). */
+    public Config withStopSignal(String newStopSignal) {
+        String s = parseStopSignal(newStopSignal);
+        if (s == null) throw new IllegalArgumentException("stop-signal " + newStopSignal);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, s);
     }
 
     /** A copy with orphans=terminate (true) or keep (false). */
     public Config withTerminateOrphans(boolean terminate) {
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate, stopSignal);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -177,7 +193,14 @@ public final class Config {
         boolean terminateOrphans = false;
         if (raw != null && raw.equalsIgnoreCase("terminate")) terminateOrphans = true;
         else if (raw != null && !raw.equalsIgnoreCase("keep")) bad("orphans", raw, "keep or terminate", "keep");
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans);
+
+        raw = lookup("stop-signal", args, properties, env);
+        String stopSignal = raw == null ? DEFAULT_STOP_SIGNAL : parseStopSignal(raw);
+        if (stopSignal == null) {
+            stopSignal = DEFAULT_STOP_SIGNAL;
+            bad("stop-signal", raw, "TERM, INT, HUP, QUIT, USR1 or USR2", DEFAULT_STOP_SIGNAL);
+        }
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal);
     }
 
     private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
@@ -196,7 +219,7 @@ public final class Config {
         return "HYGIENE_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
-    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment", "orphans"};
+    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment", "orphans", "stop-signal"};
 
     static Map<String, String> parseArgs(String agentArgs) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -266,6 +289,14 @@ public final class Config {
         return null;
     }
 
+    /** TERM, INT, HUP, QUIT, USR1 or USR2 (any case, with or without SIG); null if not one of them. */
+    static String parseStopSignal(String s) {
+        String v = s.trim().toUpperCase(Locale.ROOT);
+        if (v.startsWith("SIG")) v = v.substring(3);
+        for (String c : STOP_SIGNALS) if (c.equals(v)) return c;
+        return null;
+    }
+
     static Pattern parsePattern(String s) {
         try {
             return Pattern.compile(s);
@@ -292,6 +323,7 @@ public final class Config {
                 + (keep == null ? "" : ", keep=" + keep)
                 + (report == null ? "" : ", report=" + report)
                 + (containment.equals(DEFAULT_CONTAINMENT) ? "" : ", containment=" + containment)
-                + (terminateOrphans ? ", orphans=terminate" : "");
+                + (terminateOrphans ? ", orphans=terminate" : "")
+                + (stopSignal.equals(DEFAULT_STOP_SIGNAL) ? "" : ", stop-signal=" + stopSignal);
     }
 }

@@ -44,7 +44,8 @@ final class FlightEvents {
         e.commit();
     }
 
-    static void termination(ProcessGroup g, String reason, boolean killed, boolean survived, int escapees,
+    /** @param stopSignal the first signal's name without SIG (TERM unless stop-signal names another) */
+    static void termination(ProcessGroup g, String reason, String stopSignal, boolean killed, boolean survived, int escapees,
                             int members, long rssBytes, long durationNanos) {
         if (!active()) return;
         GroupTermination e = new GroupTermination();
@@ -52,7 +53,7 @@ final class FlightEvents {
         e.pid = g.pid;
         e.command = g.command;
         e.reason = reason == null ? "" : reason;
-        e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIGTERM";
+        e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIG" + stopSignal;
         e.escapees = escapees;
         e.containment = g.containment().label();
         e.members = members;
@@ -83,7 +84,7 @@ final class FlightEvents {
     @Name("dev.hygiene.GroupTermination")
     @Label("Process Group Termination")
     @Category({"process-hygiene"})
-    @Description("A process group terminated by the agent: SIGTERM, and SIGKILL after the grace period if needed")
+    @Description("A process group terminated by the agent: the stop signal (SIGTERM unless configured), and SIGKILL after the grace period if needed")
     static final class GroupTermination extends Event {
         @Label("Group Id")
         long pid;

@@ -196,7 +196,7 @@ public final class Helper implements GroupLauncher {
     }
 
     /**
-     * The command that sends SIGNAL ("TERM" or "KILL") to each target: a group number, or a single
+     * The command that sends SIGNAL (TERM, INT, HUP, QUIT, USR1, USR2 or KILL) to each target: a group number, or a single
      * process as {@link #processTarget PID@START}.
      */
     public String[] signalCommand(String signal, List<String> targets) {
@@ -233,7 +233,7 @@ public final class Helper implements GroupLauncher {
         }
     }
 
-    /** The command that sends SIGNAL ("TERM" or "KILL") to each group. */
+    /** The command that sends SIGNAL (TERM, INT, HUP, QUIT, USR1, USR2 or KILL) to each group. */
     public String[] signalCommand(String signal, long[] pgids) {
         String[] out = new String[pgids.length + 3];
         out[0] = command;

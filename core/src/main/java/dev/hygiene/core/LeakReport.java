@@ -23,9 +23,12 @@ import java.util.Locale;
 final class LeakReport {
 
     private final Path file;
+    /** The first signal's name: SIGTERM, or what stop-signal names. */
+    private final String firstSignal;
 
-    LeakReport(Path file) {
+    LeakReport(Path file, String stopSignal) {
         this.file = file;
+        this.firstSignal = "SIG" + stopSignal;
     }
 
     /**
@@ -56,14 +59,14 @@ final class LeakReport {
                     + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, containment " + containment + ", "
                     + (members < 0 ? "" : members + (members == 1 ? " member, " : " members, ")
                             + String.format(Locale.ROOT, "%.1f", rssBytes / 1e6) + " MB RSS, ")
-                    + (killed ? "SIGKILL after the grace period" : "SIGTERM")
+                    + (killed ? "SIGKILL after the grace period" : firstSignal)
                     + (escapees > 0 ? ", with " + escapees + " escaped members" : "")
                     + (g.origin == null ? "" : "; started at " + g.origin));
         }
         if (file == null) return;
         String json = "{\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"reason\":\""
                 + reason + "\",\"pid\":" + g.pid + ",\"command\":" + quote(g.command) + ",\"alive_ms\":" + aliveMs
-                + ",\"signal\":\"" + (killed ? "SIGKILL" : "SIGTERM") + "\",\"escapees\":" + escapees
+                + ",\"signal\":\"" + (killed ? "SIGKILL" : firstSignal) + "\",\"escapees\":" + escapees
                 + ",\"containment\":\"" + containment + "\",\"members\":" + members + ",\"rss_bytes\":" + rssBytes
                 + ",\"started_at\":" + quote(g.origin == null ? "" : g.origin) + "}\n";
         synchronized (this) {

@@ -49,7 +49,7 @@ public final class ProcessHygiene {
     public ProcessHygiene(Config config, Path agentDir) {
         this.config = config;
         this.agentDir = agentDir;
-        this.report = new LeakReport(config.report);
+        this.report = new LeakReport(config.report, config.stopSignal);
     }
 
     private void initialize() {
@@ -89,7 +89,7 @@ public final class ProcessHygiene {
             }
             Events events = new Events();
             registry = new Registry(events);
-            signals = new Signals(helper);
+            signals = new Signals(helper, config.stopSignal);
             escalation = new Escalation(config.grace, signals, helper != null, events);
             Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
@@ -492,7 +492,7 @@ public final class ProcessHygiene {
         if (signalled) {
             (neededKill ? statistics.terminatedBySigkill : statistics.terminatedBySigterm).increment();
             statistics.escapeesCaught.add(escapees);
-            FlightEvents.termination(g, g.ending, neededKill, survived, escapees, members, rssBytes, nanos);
+            FlightEvents.termination(g, g.ending, config.stopSignal, neededKill, survived, escapees, members, rssBytes, nanos);
         }
         Watchdog w;
         synchronized (this) {

@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends SIGTERM (with SIGCONT) or SIGKILL to groups that were just seen alive.
+ * Sends the stop signal (SIGTERM unless {@code stop-signal} names another; with SIGCONT) or SIGKILL
+ * to groups that were just seen alive.
  *
  * <p>Isolated groups are signalled from inside the JVM where java.lang is open to the agent
  * ({@link GroupSignal}: kill(-pgid), no process started), unless a member is stopped and needs
@@ -29,11 +30,15 @@ import java.util.concurrent.TimeUnit;
 final class Signals {
 
     private volatile Helper helper;
+    /** The first signal: TERM, or what stop-signal names (INT, HUP, QUIT, USR1, USR2). */
+    private final String stopSignal;
+    private volatile boolean onlyTermSaid;
     private final long ownPid = ProcessHandle.current().pid();
     private final long ownGroup;
 
-    Signals(Helper helper) {
+    Signals(Helper helper, String stopSignal) {
         this.helper = helper;
+        this.stopSignal = stopSignal;
         ProcStat self = ProcStat.self();
         this.ownGroup = self == null ? -1 : self.pgrp;
     }
@@ -46,12 +51,12 @@ final class Signals {
     /**
      * Signals each group of MEMBERS (group to its live members, as just read).
      *
-     * @param kill SIGKILL if true, else SIGTERM and SIGCONT
+     * @param kill SIGKILL if true, else the stop signal (SIGTERM unless configured) and SIGCONT
      */
     void send(boolean kill, Map<ProcessGroup, List<ProcStat>> members) {
         Helper helper = this.helper;
         // From inside the JVM where it can (no SIGCONT: not for a group with a stopped member).
-        boolean direct = GroupSignal.available() && (kill || !anyStopped(members));
+        boolean direct = GroupSignal.available() && (kill || (stopSignal.equals("TERM") && !anyStopped(members)));
         List<Long> byGroup = new ArrayList<>();
         List<ProcStat> byMember = new ArrayList<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
@@ -98,6 +103,10 @@ final class Signals {
     /** Without a helper: ProcessHandle refuses a pid whose start time changed. */
     private void signalOne(ProcStat s, boolean kill) {
         if (!mayBeSignalled(s)) return;
+        if (!kill && !stopSignal.equals("TERM") && !onlyTermSaid) {
+            onlyTermSaid = true;
+            Log.info("without the helper only SIGTERM and SIGKILL can be sent: SIGTERM instead of SIG" + stopSignal + " (said once)");
+        }
         ProcessHandle.of(s.pid).ifPresent(h -> {
             try {
                 if (kill) h.destroyForcibly(); else h.destroy();
@@ -124,7 +133,7 @@ final class Signals {
         for (long pgid : pgids) targets.add(Long.toString(pgid));
         for (ProcStat s : processes) if (mayBeSignalled(s)) targets.add(Helper.processTarget(s.pid, s.startTime));
         if (targets.isEmpty()) return true;
-        String[] cmd = helper.signalCommand(kill ? "KILL" : "TERM", targets);
+        String[] cmd = helper.signalCommand(kill ? "KILL" : stopSignal, targets);
         try {
             Process p;
             boolean outer = Untracked.enter();

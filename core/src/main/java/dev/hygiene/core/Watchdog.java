@@ -69,7 +69,7 @@ final class Watchdog {
         Watchdog w = new Watchdog(helper.directory());
         String[] cmd = {helper.command(), "watch", Long.toString(config.grace.toMillis()),
                 Log.enabled(Log.Level.INFO) ? "1" : "0", config.report == null ? "-" : config.report.toString(),
-                Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath()};
+                Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath(), config.stopSignal};
         boolean outer = Untracked.enter();
         try {
             Files.createFile(w.groups.toPath(), ownerOnly());

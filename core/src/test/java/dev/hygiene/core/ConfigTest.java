@@ -68,6 +68,18 @@ class ConfigTest {
     }
 
     @Test
+    void stopSignal() {
+        assertEquals("TERM", load("", Map.of(), Map.of()).stopSignal);
+        assertEquals("INT", load("stop-signal=INT", Map.of("hygiene.stop-signal", "HUP"), Map.of()).stopSignal);
+        assertEquals("HUP", load("", Map.of("hygiene.stop-signal", "sighup"), Map.of()).stopSignal);
+        assertEquals("USR2", load("", Map.of(), Map.of("HYGIENE_STOP_SIGNAL", "SIGUSR2")).stopSignal);
+        assertEquals("", stderr());
+        assertEquals("TERM", load("stop-signal=KILL", Map.of(), Map.of()).stopSignal);
+        assertEquals("process-hygiene: bad value for stop-signal: 'KILL' (expected TERM, INT, HUP, QUIT, USR1 or USR2); using TERM\n",
+                stderr());
+    }
+
+    @Test
     void durations() {
         assertEquals(Duration.ofMillis(500), Config.parseDuration("500ms"));
         assertEquals(Duration.ofSeconds(2), Config.parseDuration("2s"));

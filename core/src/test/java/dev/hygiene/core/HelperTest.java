@@ -58,7 +58,7 @@ class HelperTest {
         try (InputStream in = Helper.class.getResourceAsStream(Helper.resourceName())) {
             assertArrayEquals(in.readAllBytes(), Files.readAllBytes(file));
         }
-        assertEquals("0:process-hygiene-helper 4", run(h.command(), "version"));
+        assertEquals("0:process-hygiene-helper 5", run(h.command(), "version"));
         h.delete();
         assertFalse(Files.exists(dir));
     }
@@ -168,7 +168,29 @@ class HelperTest {
             String out = run(h.command(), "signal", "TERM", bad);
             assertTrue(out.startsWith("1:") && out.contains("refusing"), bad + " -> " + out);
         }
-        assertTrue(run(h.command(), "signal", "HUP", "12345").startsWith("2:"), "only TERM and KILL");
+        assertTrue(run(h.command(), "signal", "STOP", "12345").startsWith("2:"), "only the stop signals and KILL");
+        assertTrue(run(h.command(), "signal", "SIGTERM", "12345").startsWith("2:"), "names without SIG");
+    }
+
+    /** A stop signal other than TERM reaches the whole group (here a trap of the leader's and its sleep). */
+    @Test
+    void signalSendsAnotherStopSignalToTheGroup() throws Exception {
+        Helper h = extract(tmp);
+        // setsid(1) makes sh lead a group of our own making.
+        Process p = new ProcessBuilder("setsid", "sh", "-c", "trap 'echo got INT; exit 3' INT; echo ready; while :; do sleep 0.1; done")
+                .redirectErrorStream(true).start();
+        java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()));
+        try {
+            assertEquals("ready", out.readLine());
+            ProcStat s = ProcStat.read(p.pid());
+            assertEquals(p.pid(), s.pgrp, "sh leads its group");
+            assertEquals("0:", run(h.command(), "signal", "INT", Long.toString(p.pid())));
+            assertTrue(p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the group got SIGINT");
+            assertEquals(3, p.exitValue());
+            assertEquals("got INT", out.readLine());
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ class LeakReportTest {
     @Test
     void appendsOneJsonLinePerGroup() throws Exception {
         Path file = tmp.resolve("report.jsonl");
-        LeakReport r = new LeakReport(file);
+        LeakReport r = new LeakReport(file, "TERM");
         assertTrue(r.wanted());
         ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)");
         r.group(g, "shutdown", false, 0, 3, 312_400_000L);

@@ -79,7 +79,7 @@ public final class LeakReports {
     private static final Pattern STDERR = Pattern.compile(
             "process-hygiene: (at shutdown: |dropped Process: |leader exited: |watchdog: the JVM died; )terminated group (\\d+)"
                     + " \\((.*)\\), alive (\\d+\\.\\d) s, (?:containment (cgroup|group|tree), )?"
-                    + "(?:(\\d+) members?, (\\d+\\.\\d) MB RSS, )?(SIGTERM|SIGKILL after the grace period)"
+                    + "(?:(\\d+) members?, (\\d+\\.\\d) MB RSS, )?(SIGKILL after the grace period|SIG[A-Z0-9]+)"
                     + "(?:, with (\\d+) escaped members)?(?:; started at (.+))?");
 
     /** The agent's lines on stderr (everything starting with {@code process-hygiene: }). */
@@ -97,7 +97,7 @@ public final class LeakReports {
                 : m.group(1).startsWith("leader") ? "orphaned" : "jvm-died";
         long aliveMs = Math.round(Double.parseDouble(m.group(4)) * 1000);
         return new Record(reason, Long.parseLong(m.group(2)), m.group(3), aliveMs,
-                m.group(8).startsWith("SIGKILL") ? "SIGKILL" : "SIGTERM",
+                m.group(8).startsWith("SIGKILL after") ? "SIGKILL" : m.group(8),
                 m.group(9) == null ? 0 : Integer.parseInt(m.group(9)), m.group(10) == null ? "" : m.group(10), null,
                 m.group(5), m.group(6) == null ? -1 : Integer.parseInt(m.group(6)),
                 m.group(7) == null ? -1 : Math.round(Double.parseDouble(m.group(7)) * 1e6), line);
