@@ -3,16 +3,18 @@
 #include "groups_file.h"
 #include "number.h"
 #include "protocol.h"
+#include "signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_FIELDS 7
+#define MAX_FIELDS 10
 
 
 /* Splits LINE at each TAB; returns the number of fields, or MAX_FIELDS + 1 if there are more. */
@@ -28,7 +30,8 @@ static int split(char *line, char **fields) {
     }
 }
 
-static int add_group(struct groups_file *gf, pid_t pgid, unsigned long long start, char **fields) {
+static int add_group(struct groups_file *gf, pid_t pgid, unsigned long long start, char **fields, long grace_ms,
+                     int stop_signal, int leader_first) {
     if (gf->ngroups == gf->capacity) {
         size_t cap = gf->capacity ? 2 * gf->capacity : 64;
         struct group *more = realloc(gf->groups, cap * sizeof *more);
@@ -44,6 +47,9 @@ static int add_group(struct groups_file *gf, pid_t pgid, unsigned long long star
     g.cgroup = strdup(fields[4]);
     g.command = strdup(fields[5]);
     g.started_at = strdup(fields[6]);
+    g.grace_ms = grace_ms;
+    g.stop_signal = stop_signal;
+    g.leader_first = leader_first;
     if (g.marker == NULL || g.cgroup == NULL || g.command == NULL || g.started_at == NULL) {
         free(g.marker);
         free(g.cgroup);
@@ -95,7 +101,7 @@ static int apply(struct groups_file *gf, char *line) {
     }
     int live = strcmp(fields[0], TAG_LIVE) == 0;
     if (!live && strcmp(fields[0], TAG_GONE) != 0) return -1;
-    if (n != (live ? 7 : 3)) return -1;
+    if (n != (live ? 10 : 3)) return -1;
     /* Group numbers 0 and 1 are never ours to signal (kill(0) is our group, kill(-1) everyone). */
     if (parse_number(fields[1], 0x7fffffffULL, &pgid) != 0 || pgid <= 1) return -1;
     if (parse_number(fields[2], ~0ULL, &start) != 0) return -1;
@@ -104,7 +110,15 @@ static int apply(struct groups_file *gf, char *line) {
         return 0;
     }
     if (fields[4][0] != '\0' && fields[4][0] != '/') return -1; /* CGROUP: "" or absolute */
-    return add_group(gf, (pid_t) pgid, start, fields) == 0 ? 0 : -2;
+    unsigned long long grace_ms;
+    if (parse_number(fields[7], 24ULL * 3600 * 1000, &grace_ms) != 0) return -1;
+    int stop_signal = signal_number(fields[8]);
+    if (stop_signal == 0 || stop_signal == SIGKILL) return -1;
+    int leader_first;
+    if (strcmp(fields[9], MODE_GROUP) == 0) leader_first = 0;
+    else if (strcmp(fields[9], MODE_LEADER_FIRST) == 0) leader_first = 1;
+    else return -1;
+    return add_group(gf, (pid_t) pgid, start, fields, (long) grace_ms, stop_signal, leader_first) == 0 ? 0 : -2;
 }
 
 int groups_file_read(const char *path, struct groups_file *out) {

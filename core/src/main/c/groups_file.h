@@ -12,11 +12,16 @@ struct group {
     char *cgroup;               /* the absolute path of the child's own cgroup directory, "" if none */
     char *command;
     char *started_at;
+    long grace_ms;              /* its policy: grace before SIGKILL, */
+    int stop_signal;            /* the first signal, */
+    int leader_first;           /* and whether the leader gets it alone first */
     int live;                   /* members seen in the last scan */
     int signalled;              /* had members when the JVM died */
     int escapees;               /* members outside the process group, at the first signal */
     int killed;
     int cgroup_unreadable;      /* said once on stderr */
+    int phase;                  /* the watchdog's escalation: see watchdog.c */
+    long long deadline;         /* the end of its grace, then of the give-up time after SIGKILL */
 };
 
 struct groups_file {

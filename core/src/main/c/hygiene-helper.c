@@ -21,16 +21,16 @@
  *       gets the JDK's own IOException. Only if that report cannot be written does it say why
  *       on stderr.
  *
- *   hygiene-helper signal TERM|KILL TARGET...
+ *   hygiene-helper signal TERM|INT|HUP|QUIT|USR1|USR2|KILL TARGET...
  *       Each TARGET is a group, PGID: kill(-PGID, SIG); or a single process, PID@START: SIG to
  *       PID only if it still is the process that started at START (field 22 of /proc/PID/stat),
- *       through a pidfd (see pidfd.c). TERM is followed by CONT so that stopped members can act
- *       on it. Refuses PGID <= 1 and its own process group (which is the JVM's): kill(-0) and
+ *       through a pidfd (see pidfd.c). Any signal but KILL is followed by CONT so that stopped
+ *       members can act on it. Refuses PGID <= 1 and its own process group (which is the JVM's): kill(-0) and
  *       kill(-1) would hit our own group or every process; refuses PID <= 1 and itself. A group
  *       or process that no longer exists (ESRCH), or a PID that belongs to another process now,
  *       is not an error. Exits 0, or 1 if any signal could not be sent.
  *
- *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS
+ *   hygiene-helper watch INFO REPORT JVM_PID JVM_START GROUPS
  *       The watchdog: see watchdog.c.
  *
  *   hygiene-helper version
@@ -63,7 +63,7 @@ static int usage(void) {
     fprintf(stderr,
             "usage: hygiene-helper exec REPORT_DIR MARKER CGROUP PATH ARGV0 [ARG...]\n"
             "       hygiene-helper signal TERM|INT|HUP|QUIT|USR1|USR2|KILL PGID|PID@START...\n"
-            "       hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL]\n"
+            "       hygiene-helper watch INFO REPORT JVM_PID JVM_START GROUPS\n"
             "       hygiene-helper version\n");
     return 2;
 }

@@ -27,12 +27,16 @@
 #define GROUPS_TMP "groups.tmp"
 
 /* The first byte of a line of GROUPS_FILE (fields separated by one TAB, the line ends with '\n'):
- *   +  PGID  LEADER_START  MARKER  CGROUP  COMMAND  STARTED_AT    a group is live
- *   -  PGID  LEADER_START                                          that group is gone
- *   R  PATH                                                        a cgroup directory to remove at the end */
+ *   +  PGID  LEADER_START  MARKER  CGROUP  COMMAND  STARTED_AT  GRACE_MS  STOP_SIGNAL  STOP_MODE
+ *                                                   a group is live, and how it is to be stopped
+ *   -  PGID  LEADER_START                           that group is gone
+ *   R  PATH                                         a cgroup directory to remove at the end
+ * STOP_SIGNAL is TERM, INT, HUP, QUIT, USR1 or USR2; STOP_MODE one of these two: */
 #define TAG_LIVE "+"
 #define TAG_GONE "-"
 #define TAG_REMOVE "R"
+#define MODE_GROUP "group"
+#define MODE_LEADER_FIRST "leader-first"
 
 /* After SIGKILL, how long members may take to be gone before they are given up on. */
 #define GIVE_UP_MS 1000

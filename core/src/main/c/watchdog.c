@@ -2,7 +2,7 @@
  * watchdog: terminates the JVM's live groups when the JVM dies without running its shutdown hooks
  * (kill -9, the OOM killer, a crash, Runtime.halt).
  *
- *   hygiene-helper watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL]
+ *   hygiene-helper watch INFO REPORT JVM_PID JVM_START GROUPS
  *
  * The JVM starts it once, at its first isolated child, with stdin and stdout on /dev/null (no
  * pipe between them). It forks once: the first process exits 0 as soon as the second is set up
@@ -16,12 +16,14 @@
  *
  * Once the JVM has died it reads GROUPS (see protocol.h and groups_file.c), which the JVM appends
  * to for each group it starts and each group that is gone; a missing file means nothing is left
- * (a normal exit removes it). Every group still listed gets the agent's escalation: STOP_SIGNAL
- * (TERM, INT, HUP, QUIT, USR1 or USR2; TERM if not given) and SIGCONT to the group and to its members outside the group (the pids in its cgroup's
- * cgroup.procs where it has a cgroup, else the processes carrying its marker), each of those
- * signalled through a pidfd after checking its start time; a wait of at most GRACE_MS for them to
- * be gone (for a group with a cgroup also until its cgroup.events says "populated 0"); then
- * SIGKILL (and "1" to cgroup.kill); then at most GIVE_UP_MS more. With INFO 1 it reports each
+ * (a normal exit removes it). Every group still listed gets the agent's escalation, by the policy
+ * its line gives: its stop signal (TERM, INT, HUP, QUIT, USR1 or USR2) and SIGCONT to the group
+ * and to its members outside the group (the pids in its cgroup's cgroup.procs where it has a
+ * cgroup, else the processes carrying its marker), each of those signalled through a pidfd after
+ * checking its start time (with leader-first: to the leader alone first, to the rest once it has
+ * exited); a wait of at most its grace for them to be gone (for a group with a cgroup also until
+ * its cgroup.events says "populated 0"); then SIGKILL (and "1" to cgroup.kill); then at most
+ * GIVE_UP_MS more. With INFO 1 it reports each
  * group on stderr; REPORT, unless "-", gets one JSON line per group. Then it removes each group's
  * cgroup directory, then each directory of an R line, and last the private directory it was
  * extracted to. It starts no process, so it leaves no zombie.
@@ -53,8 +55,6 @@
 static struct groups_file list;
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
-/* The first signal of the escalation. */
-static int stop_signal = SIGTERM;
 
 static long long now_ms(void) {
     struct timespec ts;
@@ -142,41 +142,101 @@ static int scan_cgroup(struct group *g, int reused, const struct proc *all, size
     return outside;
 }
 
-/* Counts each group's live members; with SIG, also signals them (the group as a whole, and each
- * member outside it by pid). A group whose leader pid now belongs to another process (start time
- * differs) had its number reused: its group is gone, never signalled. Returns the number of
- * groups with members. */
-static int scan(int sig) {
+/* G's live members in ALL (N processes): counted, and with SIG also signalled (the group as a
+ * whole, and each member outside it by pid). A group whose leader pid now belongs to another
+ * process (start time differs) had its number reused: its group is gone, never signalled. Sets
+ * *OUTSIDE to the members outside the group and *POPULATED from its cgroup's cgroup.events. */
+static int members(struct group *g, const struct proc *all, size_t n, int sig, int *outside, int *populated) {
+    pid_t self = getpid();
+    int reused = 0, in_group = 0, out = 0, pop = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (all[k].pid == g->pgid && all[k].start != g->start) reused = 1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (!proc_alive(&all[k])) continue;
+        if (!reused && all[k].pgrp == g->pgid) {
+            in_group++;
+        } else if (g->cgroup[0] == '\0' && g->marker[0] != '\0' && all[k].pid != self
+                   && proc_has_marker(all[k].pid, g->marker)) {
+            out++;
+            if (sig) signal_one(all[k].pid, all[k].start, sig);
+        }
+    }
+    if (g->cgroup[0] != '\0') out += scan_cgroup(g, reused, all, n, sig, &pop);
+    if (sig && !reused && in_group > 0) signal_group(g->pgid, sig);
+    *outside = out;
+    *populated = pop;
+    return in_group + out;
+}
+
+/* True if G's leader is in ALL, alive, with the group's start time. */
+static int leader_alive(const struct group *g, const struct proc *all, size_t n) {
+    const struct proc *p = find(all, n, g->pgid);
+    return p != NULL && p->start == g->start && proc_alive(p);
+}
+
+/* The phases of a group's escalation. */
+enum { PHASE_FIRST, PHASE_LEADER, PHASE_STOP, PHASE_KILLED, PHASE_DONE };
+
+/* SIGKILL to all of G (and "1" to its cgroup.kill); then at most GIVE_UP_MS for it to be gone. */
+static void kill_group(struct group *g, const struct proc *all, size_t n, long long now) {
+    int outside, populated;
+    members(g, all, n, SIGKILL, &outside, &populated);
+    g->killed = 1;
+    g->phase = PHASE_KILLED;
+    g->deadline = now + GIVE_UP_MS;
+}
+
+/* Moves G's escalation on by one round at NOW (see terminate_all); returns 1 while it has members. */
+static int escalate(struct group *g, const struct proc *all, size_t n, long long now) {
+    int outside, populated, live;
+    switch (g->phase) {
+    case PHASE_FIRST:
+        g->deadline = now + g->grace_ms;
+        if (g->leader_first && leader_alive(g, all, n)) {
+            /* stop=leader-first: the leader alone; the rest once it has exited. */
+            signal_one(g->pgid, g->start, g->stop_signal);
+            live = members(g, all, n, 0, &outside, &populated);
+            g->phase = PHASE_LEADER;
+        } else {
+            live = members(g, all, n, g->stop_signal, &outside, &populated);
+            g->escapees = outside;
+            g->phase = PHASE_STOP;
+        }
+        /* Only groups with members are signalled and reported. */
+        g->signalled = live > 0 || populated;
+        break;
+    case PHASE_LEADER:
+        live = members(g, all, n, 0, &outside, &populated);
+        if ((live > 0 || populated) && now < g->deadline && !leader_alive(g, all, n)) {
+            live = members(g, all, n, g->stop_signal, &outside, &populated);
+            g->escapees = outside;
+            g->phase = PHASE_STOP;
+        }
+        break;
+    default:
+        live = members(g, all, n, 0, &outside, &populated);
+        break;
+    }
+    g->live = live;
+    int busy = live > 0 || populated;
+    if (!busy || (g->phase == PHASE_KILLED && now >= g->deadline)) {
+        g->phase = PHASE_DONE;
+        return 0;
+    }
+    if (g->phase != PHASE_KILLED && now >= g->deadline) kill_group(g, all, n, now);
+    return 1;
+}
+
+/* One round over every group not done yet; returns how many still have members. */
+static int escalation_round(void) {
     struct proc *all;
     size_t n = proc_all(&all);
-    pid_t self = getpid();
+    long long now = now_ms();
     int busy = 0;
     for (size_t i = 0; i < list.ngroups; i++) {
         struct group *g = &list.groups[i];
-        int reused = 0, in_group = 0, outside = 0, populated = 0;
-        for (size_t k = 0; k < n; k++) {
-            if (all[k].pid == g->pgid && all[k].start != g->start) reused = 1;
-        }
-        for (size_t k = 0; k < n; k++) {
-            if (!proc_alive(&all[k])) continue;
-            if (!reused && all[k].pgrp == g->pgid) {
-                in_group++;
-            } else if (g->cgroup[0] == '\0' && g->marker[0] != '\0' && all[k].pid != self
-                       && proc_has_marker(all[k].pid, g->marker)) {
-                outside++;
-                if (sig) signal_one(all[k].pid, all[k].start, sig);
-            }
-        }
-        if (g->cgroup[0] != '\0') outside += scan_cgroup(g, reused, all, n, sig, &populated);
-        if (sig && !reused && in_group > 0) signal_group(g->pgid, sig);
-        int live = in_group + outside;
-        if (sig == stop_signal) {
-            g->escapees = outside;
-            g->signalled = live > 0 || populated;
-        }
-        if (sig == SIGKILL && (live > 0 || populated)) g->killed = 1;
-        g->live = live;
-        if (live > 0 || populated) busy++;
+        if (g->phase != PHASE_DONE) busy += escalate(g, all, n, now);
     }
     free(all);
     return busy;
@@ -216,7 +276,7 @@ static void report(int info, const char *path) {
         if (!g->signalled) continue;
         long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
         char first[16];
-        snprintf(first, sizeof first, "SIG%s", signal_label(stop_signal));
+        snprintf(first, sizeof first, "SIG%s", signal_label(g->stop_signal));
         const char *sig = g->killed ? "SIGKILL" : first;
         if (info) {
             char escaped[64] = "";
@@ -236,21 +296,12 @@ static void report(int info, const char *path) {
     if (out != NULL && fclose(out) != 0) fprintf(stderr, "hygiene-helper: watch: write %s: %s\n", path, strerror(errno));
 }
 
-/* The escalation, for every group still listed. */
-static void terminate_all(long grace_ms) {
-    /* Only groups with members are signalled and reported. */
-    if (scan(stop_signal) == 0) return;
-    long long deadline = now_ms() + grace_ms;
-    int busy = 1;
-    while (busy && now_ms() < deadline) {
-        sleep_ms(SCAN_MS);
-        busy = scan(0) > 0;
-    }
-    if (busy) {
-        scan(SIGKILL);
-        long long give_up = now_ms() + GIVE_UP_MS;
-        while (scan(0) > 0 && now_ms() < give_up) sleep_ms(SCAN_MS);
-    }
+/* The escalation, for every group still listed, each by its own policy: its stop signal (with
+ * SIGCONT) to the whole group, or first to its leader alone (leader-first; to the rest once the
+ * leader has exited); SIGKILL to what is left at the end of its grace; given up on GIVE_UP_MS
+ * after that. All groups share one clock: a round every SCAN_MS. */
+static void terminate_all(void) {
+    while (escalation_round() > 0) sleep_ms(SCAN_MS);
 }
 
 /* rmdir PATH, retried while it is busy (members still leaving) for up to GIVE_UP_MS; a directory
@@ -378,7 +429,7 @@ static void jvm_wait(pid_t pid, unsigned long long start, int pidfd) {
 
 
 /* The watchdog itself: the second process. Writes one byte to READY once it watches the JVM. */
-static int watch(long grace_ms, int info, const char *report_path, pid_t jvm, unsigned long long jvm_start,
+static int watch(int info, const char *report_path, pid_t jvm, unsigned long long jvm_start,
                  const char *groups_path, int ready) {
     if (setsid() < 0) fprintf(stderr, "hygiene-helper: watch: setsid: %s\n", strerror(errno));
     signal(SIGINT, SIG_IGN);
@@ -403,7 +454,7 @@ static int watch(long grace_ms, int info, const char *report_path, pid_t jvm, un
             fprintf(stderr, "hygiene-helper: watch: read %s: %s\n", groups_path, strerror(errno));
         }
     } else {
-        terminate_all(grace_ms);
+        terminate_all();
         report(info, report_path);
         remove_cgroups();
     }
@@ -412,14 +463,11 @@ static int watch(long grace_ms, int info, const char *report_path, pid_t jvm, un
 }
 
 int run_watch(int argc, char **argv) {
-    /* argv: watch GRACE_MS INFO REPORT JVM_PID JVM_START GROUPS [STOP_SIGNAL] */
-    unsigned long long grace_ms, info, jvm, jvm_start;
-    if (argc == 8) stop_signal = signal_number(argv[7]);
-    if ((argc != 7 && argc != 8) || stop_signal == 0 || stop_signal == SIGKILL
-        || parse_number(argv[1], 24ULL * 3600 * 1000, &grace_ms) != 0
-        || parse_number(argv[2], 1, &info) != 0 || parse_number(argv[4], 0x7fffffffULL, &jvm) != 0 || jvm <= 1
-        || parse_number(argv[5], ~0ULL, &jvm_start) != 0 || argv[6][0] == '\0') {
-        fprintf(stderr, "usage: hygiene-helper watch GRACE_MS INFO(0|1) REPORT JVM_PID JVM_START GROUPS [TERM|INT|HUP|QUIT|USR1|USR2]\n");
+    /* argv: watch INFO REPORT JVM_PID JVM_START GROUPS */
+    unsigned long long info, jvm, jvm_start;
+    if (argc != 6 || parse_number(argv[1], 1, &info) != 0 || parse_number(argv[3], 0x7fffffffULL, &jvm) != 0
+        || jvm <= 1 || parse_number(argv[4], ~0ULL, &jvm_start) != 0 || argv[5][0] == '\0') {
+        fprintf(stderr, "usage: hygiene-helper watch INFO(0|1) REPORT JVM_PID JVM_START GROUPS\n");
         return 2;
     }
     int ready[2];
@@ -434,7 +482,7 @@ int run_watch(int argc, char **argv) {
     }
     if (child == 0) {
         close(ready[0]);
-        return watch((long) grace_ms, (int) info, argv[3], (pid_t) jvm, jvm_start, argv[6], ready[1]);
+        return watch((int) info, argv[2], (pid_t) jvm, jvm_start, argv[5], ready[1]);
     }
     /* The first process: done once the watchdog says it watches the JVM. */
     close(ready[1]);

@@ -58,7 +58,8 @@ public final class Cli {
         OUT.println("  java -jar process-hygiene-agent.jar attach PID [key=value,...]   load the agent into a running JVM");
         OUT.println("  java -jar process-hygiene-agent.jar status PID                   show the groups it tracks there");
         OUT.println();
-        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report, containment (auto), orphans (keep), stop-signal (TERM); see README.md.");
+        OUT.println("Keys: grace (5s), log (warn), helper-dir, keep, report, containment (auto), orphans (keep), stop-signal (TERM), "
+                + "stop (group), config-file, rule.NAME.{match,grace,stop-signal,stop,keep}; see README.md.");
         return args.length == 0 ? 0 : 2;
     }
 
@@ -159,18 +160,28 @@ public final class Cli {
                 + mbs.getAttribute(n, "ProcessesIsolated") + ", not isolated " + mbs.getAttribute(n, "ProcessesNotIsolated")
                 + reasons(mbs.getAttribute(n, "NotIsolatedReasons")) + ", kept " + mbs.getAttribute(n, "ProcessesKept")
                 + ", adopted " + mbs.getAttribute(n, "ProcessesAdopted"));
-        OUT.println("  terminated " + mbs.getAttribute(n, "GroupsTerminatedBySigterm") + " by SIGTERM, "
+        OUT.println("  terminated " + mbs.getAttribute(n, "GroupsTerminatedBySigterm") + " by their stop signal, "
                 + mbs.getAttribute(n, "GroupsTerminatedBySigkill") + " needed SIGKILL; escaped members caught "
                 + mbs.getAttribute(n, "EscapeesCaught"));
         if (groups.length == 0) return;
         OUT.println();
-        OUT.println(String.format(Locale.ROOT, "  %8s  %9s  %-11s  %-40s  %s", "PID", "AGE", "CONTAINMENT", "COMMAND", "STARTED AT"));
+        OUT.println(String.format(Locale.ROOT, "  %8s  %9s  %-11s  %-40s  %-32s  %s", "PID", "AGE", "CONTAINMENT", "COMMAND",
+                "STOPPED BY", "STARTED AT"));
         for (CompositeData g : groups) {
             String command = (String) g.get("command");
             if (command.length() > 40) command = command.substring(0, 37) + "...";
-            OUT.println(String.format(Locale.ROOT, "  %8d  %9s  %-11s  %-40s  %s", (Long) g.get("pid"),
-                    age((Long) g.get("ageMillis")), containment(g), command, g.get("startedAt")));
+            OUT.println(String.format(Locale.ROOT, "  %8d  %9s  %-11s  %-40s  %-32s  %s", (Long) g.get("pid"),
+                    age((Long) g.get("ageMillis")), containment(g), command, policy(g), g.get("startedAt")));
         }
+    }
+
+    /** SIGINT, leader-first, grace 30s (rule postgres); "-" from an agent without policies (older). */
+    private static String policy(CompositeData g) {
+        if (!g.containsKey("stopSignal")) return "-";
+        long grace = (Long) g.get("graceMillis");
+        String rule = (String) g.get("rule");
+        return g.get("stopSignal") + ", " + g.get("stopMode") + ", " + (grace % 1000 == 0 ? grace / 1000 + "s" : grace + "ms")
+                + (rule.isEmpty() ? "" : " (rule " + rule + ")");
     }
 
     /** cgroup, group or tree; from an agent without containment (older): group or tree. */

@@ -2,7 +2,9 @@ package dev.hygiene.core;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -14,12 +16,19 @@ import java.util.regex.PatternSyntaxException;
  * <ol>
  *   <li>the agent arguments, {@code -javaagent:process-hygiene-agent.jar=key=value,key=value};</li>
  *   <li>the system property {@code hygiene.<key>};</li>
+ *   <li>the file that {@code config-file} names (a Java properties file with the same keys, without
+ *       the {@code hygiene.} prefix; {@code config-file} itself comes from the sources around it);</li>
  *   <li>the environment variable {@code HYGIENE_<KEY>} (upper case, {@code -} becomes {@code _}), except
  *       for {@code keep}: {@code HYGIENE_KEEP=1} in a child's environment opts that child out;</li>
  *   <li>the default.</li>
  * </ol>
+ * Rules per command ({@code rule.NAME.match}, {@code rule.NAME.grace}, ...; see {@link StopRule})
+ * come from the same sources but the environment, each of a rule's keys from the first source that
+ * has it; they are tried in the order the file lists them, then those named only in system
+ * properties or agent arguments, by name.
  * A bad value is reported in one stderr line naming the key, the value and what is accepted, and
- * the default is used: configuration never stops the application.
+ * the default is used; a bad rule in one line, and it is ignored: configuration never stops the
+ * application.
  */
 public final class Config {
 
@@ -56,6 +65,10 @@ public final class Config {
      * HUP, QUIT, USR1 or USR2. SIGKILL follows at the end of the grace period, as always.
      */
     public final String stopSignal;
+    /** {@code stop=leader-first} (true) or {@code stop=group} (false, the default): see {@link StopPolicy#leaderFirst}. */
+    public final boolean leaderFirst;
+    /** The rules per command, in the order they are tried. */
+    final List<StopRule> rules;
 
     public static final String DEFAULT_STOP_SIGNAL = "TERM";
     private static final String[] STOP_SIGNALS = {"TERM", "INT", "HUP", "QUIT", "USR1", "USR2"};
@@ -64,7 +77,7 @@ public final class Config {
     private static final String[] CONTAINMENTS = {"auto", "cgroup", "group"};
 
     private Config(Duration grace, Log.Level log, Path helperDir, boolean extractHelper, Pattern keep, Path report,
-                   String containment, boolean terminateOrphans, String stopSignal) {
+                   String containment, boolean terminateOrphans, String stopSignal, boolean leaderFirst, List<StopRule> rules) {
         this.grace = grace;
         this.log = log;
         this.helperDir = helperDir;
@@ -74,44 +87,75 @@ public final class Config {
         this.containment = containment;
         this.terminateOrphans = terminateOrphans;
         this.stopSignal = stopSignal;
+        this.leaderFirst = leaderFirst;
+        this.rules = rules;
     }
 
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
-        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false, DEFAULT_STOP_SIGNAL);
+        return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false, DEFAULT_STOP_SIGNAL, false, List.of());
     }
 
     /** A copy with another grace period. */
     public Config withGrace(Duration newGrace) {
-        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal);
+        return new Config(newGrace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal, leaderFirst, rules);
     }
 
     /** A copy with another keep pattern. */
     public Config withKeep(Pattern newKeep) {
-        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment, terminateOrphans, stopSignal);
+        return new Config(grace, log, helperDir, extractHelper, newKeep, report, containment, terminateOrphans, stopSignal, leaderFirst, rules);
     }
 
     /** A copy with another report file. */
     public Config withReport(Path newReport) {
-        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment, terminateOrphans, stopSignal);
+        return new Config(grace, log, helperDir, extractHelper, keep, newReport, containment, terminateOrphans, stopSignal, leaderFirst, rules);
     }
 
     /** A copy with another containment (auto, cgroup or group). */
     public Config withContainment(String newContainment) {
         if (parseContainment(newContainment) == null) throw new IllegalArgumentException("containment " + newContainment);
-        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans, stopSignal);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans, stopSignal, leaderFirst, rules);
     }
 
     /** A copy with another stop signal (TERM, INT, HUP, QUIT, USR1 or USR2). */
     public Config withStopSignal(String newStopSignal) {
         String s = parseStopSignal(newStopSignal);
         if (s == null) throw new IllegalArgumentException("stop-signal " + newStopSignal);
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, s);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, s, leaderFirst, rules);
+    }
+
+    /** A copy with stop=leader-first (true) or stop=group (false). */
+    public Config withLeaderFirst(boolean newLeaderFirst) {
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal,
+                newLeaderFirst, rules);
+    }
+
+    /** The policy of a child that no rule matches. */
+    public StopPolicy defaultPolicy() {
+        return new StopPolicy(null, grace, stopSignal, leaderFirst);
+    }
+
+    /**
+     * The policy of a child with COMMAND_LINE (its arguments joined by single spaces): that of the
+     * first rule that matches it, else the defaults; null if that rule keeps the child (left alone).
+     */
+    public StopPolicy policyFor(String commandLine) {
+        for (StopRule r : rules) {
+            if (r.matches(commandLine)) return r.keep ? null : r.apply(defaultPolicy());
+        }
+        return defaultPolicy();
+    }
+
+    /** The longest grace any child may get: the defaults' or a rule's. */
+    public Duration longestGrace() {
+        Duration max = grace;
+        for (StopRule r : rules) if (r.grace != null && r.grace.compareTo(max) > 0) max = r.grace;
+        return max;
     }
 
     /** A copy with orphans=terminate (true) or keep (false). */
     public Config withTerminateOrphans(boolean terminate) {
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate, stopSignal);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate, stopSignal, leaderFirst, rules);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */
@@ -149,8 +193,14 @@ public final class Config {
     // Plain code, no lambdas: this runs in premain, where every bootstrap counts.
     static Config load(String agentArgs, Properties properties, Map<String, String> env) {
         Map<String, String> args = parseArgs(agentArgs);
-        // The log level first, so that the other warnings obey it.
-        String raw = lookup("log", args, properties, env);
+        // The file first (its warnings wait for the log level, which it may set).
+        List<String> later = new ArrayList<>();
+        Map<String, String> file = Map.of();
+        String raw = lookup("config-file", args, properties, Map.of(), env);
+        if (raw != null) file = readFile(raw, later);
+
+        // The log level next, so that the other warnings obey it.
+        raw = lookup("log", args, properties, file, env);
         Log.Level log = raw == null ? DEFAULT_LOG : parseLevel(raw);
         if (log == null) {
             log = DEFAULT_LOG;
@@ -158,15 +208,16 @@ public final class Config {
             bad("log", raw, "off, error, warn, info or debug", "warn");
         }
         Log.setLevel(log);
+        for (String w : later) Log.warn(w);
 
-        raw = lookup("grace", args, properties, env);
+        raw = lookup("grace", args, properties, file, env);
         Duration grace = raw == null ? DEFAULT_GRACE : parseDuration(raw);
         if (grace == null) {
             grace = DEFAULT_GRACE;
-            bad("grace", raw, "a duration such as 500ms, 2s or 1m", format(DEFAULT_GRACE));
+            bad("grace", raw, DURATION, format(DEFAULT_GRACE));
         }
 
-        raw = lookup("helper-dir", args, properties, env);
+        raw = lookup("helper-dir", args, properties, file, env);
         boolean extractHelper = !"none".equals(raw);
         Path helperDir = raw == null || !extractHelper ? null : parsePath(raw);
         if (raw != null && extractHelper && helperDir == null) {
@@ -174,40 +225,189 @@ public final class Config {
         }
 
         // Not from the environment: there HYGIENE_KEEP=1 is the per-child opt-out (see ProcessHygiene).
-        raw = lookup("keep", args, properties, Map.of());
+        raw = lookup("keep", args, properties, file, Map.of());
         Pattern keep = raw == null || raw.isEmpty() ? null : parsePattern(raw);
         if (raw != null && !raw.isEmpty() && keep == null) bad("keep", raw, "a Java regular expression", "none");
 
-        raw = lookup("report", args, properties, env);
+        raw = lookup("report", args, properties, file, env);
         Path report = raw == null ? null : parsePath(raw);
         if (raw != null && report == null) bad("report", raw, "an absolute file path", "none");
 
-        raw = lookup("containment", args, properties, env);
+        raw = lookup("containment", args, properties, file, env);
         String containment = raw == null ? DEFAULT_CONTAINMENT : parseContainment(raw);
         if (containment == null) {
             containment = DEFAULT_CONTAINMENT;
             bad("containment", raw, "auto, cgroup or group", DEFAULT_CONTAINMENT);
         }
 
-        raw = lookup("orphans", args, properties, env);
+        raw = lookup("orphans", args, properties, file, env);
         boolean terminateOrphans = false;
         if (raw != null && raw.equalsIgnoreCase("terminate")) terminateOrphans = true;
         else if (raw != null && !raw.equalsIgnoreCase("keep")) bad("orphans", raw, "keep or terminate", "keep");
 
-        raw = lookup("stop-signal", args, properties, env);
+        raw = lookup("stop-signal", args, properties, file, env);
         String stopSignal = raw == null ? DEFAULT_STOP_SIGNAL : parseStopSignal(raw);
         if (stopSignal == null) {
             stopSignal = DEFAULT_STOP_SIGNAL;
-            bad("stop-signal", raw, "TERM, INT, HUP, QUIT, USR1 or USR2", DEFAULT_STOP_SIGNAL);
+            bad("stop-signal", raw, STOP_SIGNAL_NAMES, DEFAULT_STOP_SIGNAL);
         }
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal);
+
+        raw = lookup("stop", args, properties, file, env);
+        Boolean leaderFirst = raw == null ? Boolean.FALSE : parseStop(raw);
+        if (leaderFirst == null) {
+            leaderFirst = Boolean.FALSE;
+            bad("stop", raw, "group or leader-first", "group");
+        }
+
+        List<StopRule> rules = rules(args, properties, file);
+        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal,
+                leaderFirst, rules);
     }
 
-    private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> env) {
+    private static final String DURATION = "a duration such as 500ms, 2s or 1m";
+    private static final String STOP_SIGNAL_NAMES = "TERM, INT, HUP, QUIT, USR1 or USR2";
+
+    private static String lookup(String key, Map<String, String> args, Properties properties, Map<String, String> file,
+                                 Map<String, String> env) {
         String v = args.get(key);
         if (v == null) v = properties.getProperty("hygiene." + key);
+        if (v == null) v = file.get(key);
         if (v == null) v = env.get(envName(key));
         return v == null ? null : v.trim();
+    }
+
+    /** A properties file that remembers the order of its keys (Properties.load calls put for each, in order). */
+    private static final class InOrder extends Properties {
+        private static final long serialVersionUID = 1L;
+        final Map<String, String> entries = new LinkedHashMap<>();
+
+        @Override
+        public synchronized Object put(Object key, Object value) {
+            entries.put(String.valueOf(key), String.valueOf(value));
+            return super.put(key, value);
+        }
+    }
+
+    /** The keys of the config file RAW, in its order; what is wrong with it goes to WARNINGS. */
+    private static Map<String, String> readFile(String raw, List<String> warnings) {
+        Path path = parsePath(raw);
+        if (path == null) {
+            warnings.add("bad value for config-file: '" + raw + "' (expected an absolute file path); using none");
+            return Map.of();
+        }
+        InOrder p = new InOrder();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(path, java.nio.charset.StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            warnings.add("cannot read config-file " + path + " (" + e + "); using none");
+            return Map.of();
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : p.entries.entrySet()) {
+            String key = e.getKey();
+            if (key.equals("config-file") || !known(key)) {
+                warnings.add("unknown key '" + key + "' in " + path + "; ignored (keys: " + String.join(", ", KEYS)
+                        + ", rule.NAME." + String.join("|rule.NAME.", RULE_KEYS) + ")");
+                continue;
+            }
+            out.put(key, e.getValue());
+        }
+        return out;
+    }
+
+    private static final String[] RULE_KEYS = {"match", "grace", "stop-signal", "stop", "keep"};
+
+    /**
+     * The rules from the file (in its order), then those named only in system properties
+     * ({@code hygiene.rule.*}) or agent arguments, by name; each key from the first source that has
+     * it (arguments, properties, file). A bad rule is said in one line and left out.
+     */
+    private static List<StopRule> rules(Map<String, String> args, Properties properties, Map<String, String> file) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        java.util.Set<String> others = new java.util.TreeSet<>();
+        List<String> keys = new ArrayList<>(file.keySet());
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith("hygiene.rule.")) keys.add(key.substring("hygiene.".length()));
+        }
+        keys.addAll(args.keySet());
+        for (int i = 0; i < keys.size(); i++) {
+            String key = keys.get(i);
+            if (!key.startsWith("rule.")) continue;
+            String name = ruleName(key);
+            if (name == null) Log.warn("key '" + key + "' ignored: not rule.NAME.KEY");
+            else if (i < file.size()) names.add(name);
+            else others.add(name);
+        }
+        names.addAll(others);
+        List<StopRule> out = new ArrayList<>();
+        for (String name : names) {
+            StopRule r = rule(name, args, properties, file);
+            if (r != null) out.add(r);
+        }
+        return out;
+    }
+
+    /** NAME of rule.NAME.KEY, or null if KEY is not one. */
+    private static String ruleName(String key) {
+        int dot = key.lastIndexOf('.');
+        if (dot <= "rule.".length()) return null;
+        return key.substring("rule.".length(), dot);
+    }
+
+    private static StopRule rule(String name, Map<String, String> args, Properties properties, Map<String, String> file) {
+        String prefix = "rule." + name + ".";
+        // Every key given for it must be one a rule has.
+        java.util.Set<String> given = new java.util.TreeSet<>();
+        for (String key : file.keySet()) if (key.startsWith(prefix)) given.add(key.substring(prefix.length()));
+        for (String key : args.keySet()) if (key.startsWith(prefix)) given.add(key.substring(prefix.length()));
+        for (String key : properties.stringPropertyNames()) {
+            if (key.startsWith("hygiene." + prefix)) given.add(key.substring(("hygiene." + prefix).length()));
+        }
+        for (String k : given) {
+            boolean ok = false;
+            for (String known : RULE_KEYS) if (known.equals(k)) ok = true;
+            if (!ok) return badRule(name, "unknown key " + prefix + k + " (a rule has " + String.join(", ", RULE_KEYS) + ")");
+        }
+        String raw = lookup(prefix + "match", args, properties, file, Map.of());
+        if (raw == null || raw.isEmpty()) return badRule(name, "no " + prefix + "match");
+        Pattern match = parsePattern(raw);
+        if (match == null) return badRule(name, prefix + "match '" + raw + "' is not a Java regular expression");
+
+        Duration grace = null;
+        raw = lookup(prefix + "grace", args, properties, file, Map.of());
+        if (raw != null && (grace = parseDuration(raw)) == null) {
+            return badRule(name, "bad value for " + prefix + "grace: '" + raw + "' (expected " + DURATION + ")");
+        }
+        String signal = null;
+        raw = lookup(prefix + "stop-signal", args, properties, file, Map.of());
+        if (raw != null && (signal = parseStopSignal(raw)) == null) {
+            return badRule(name, "bad value for " + prefix + "stop-signal: '" + raw + "' (expected " + STOP_SIGNAL_NAMES + ")");
+        }
+        Boolean leaderFirst = null;
+        raw = lookup(prefix + "stop", args, properties, file, Map.of());
+        if (raw != null && (leaderFirst = parseStop(raw)) == null) {
+            return badRule(name, "bad value for " + prefix + "stop: '" + raw + "' (expected group or leader-first)");
+        }
+        boolean keep = false;
+        raw = lookup(prefix + "keep", args, properties, file, Map.of());
+        if (raw != null) {
+            if (raw.equalsIgnoreCase("true")) keep = true;
+            else if (!raw.equalsIgnoreCase("false")) return badRule(name, "bad value for " + prefix + "keep: '" + raw + "' (expected true or false)");
+        }
+        return new StopRule(name, match, grace, signal, leaderFirst, keep);
+    }
+
+    private static StopRule badRule(String name, String why) {
+        Log.warn("rule " + name + " ignored: " + why);
+        return null;
+    }
+
+    /** group (false) or leader-first (true), any case; null if neither. */
+    static Boolean parseStop(String s) {
+        String v = s.trim();
+        if (v.equalsIgnoreCase("group")) return Boolean.FALSE;
+        if (v.equalsIgnoreCase("leader-first")) return Boolean.TRUE;
+        return null;
     }
 
     private static void bad(String key, String value, String accepted, String fallback) {
@@ -219,7 +419,7 @@ public final class Config {
         return "HYGIENE_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
     }
 
-    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment", "orphans", "stop-signal"};
+    private static final String[] KEYS = {"grace", "log", "helper-dir", "keep", "report", "containment", "orphans", "stop-signal", "stop", "config-file"};
 
     static Map<String, String> parseArgs(String agentArgs) {
         Map<String, String> out = new LinkedHashMap<>();
@@ -243,6 +443,7 @@ public final class Config {
     }
 
     private static boolean known(String key) {
+        if (key.startsWith("rule.")) return true; // checked with its rule
         for (String k : KEYS) if (k.equals(key)) return true;
         return false;
     }
@@ -324,6 +525,8 @@ public final class Config {
                 + (report == null ? "" : ", report=" + report)
                 + (containment.equals(DEFAULT_CONTAINMENT) ? "" : ", containment=" + containment)
                 + (terminateOrphans ? ", orphans=terminate" : "")
-                + (stopSignal.equals(DEFAULT_STOP_SIGNAL) ? "" : ", stop-signal=" + stopSignal);
+                + (stopSignal.equals(DEFAULT_STOP_SIGNAL) ? "" : ", stop-signal=" + stopSignal)
+                + (leaderFirst ? ", stop=leader-first" : "")
+                + (rules.isEmpty() ? "" : ", " + rules.size() + (rules.size() == 1 ? " rule" : " rules"));
     }
 }

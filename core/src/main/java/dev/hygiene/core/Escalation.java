@@ -1,6 +1,5 @@
 package dev.hygiene.core;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
@@ -12,9 +11,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The one termination algorithm, used at shutdown, on destroy(), and for dropped processes:
- * SIGTERM and SIGCONT to the whole group, then watch its membership until it is empty or the grace
- * period has passed, then SIGKILL whatever is left. A forced termination sends SIGKILL at once.
+ * The one termination algorithm, used at shutdown, on destroy(), and for dropped processes: the
+ * group's stop signal (SIGTERM unless its {@link StopPolicy} names another) and SIGCONT to the
+ * whole group, then watch its membership until it is empty or its grace period has passed, then
+ * SIGKILL whatever is left. With {@code stop=leader-first} the stop signal goes to the leader
+ * alone, and to the rest once the leader has exited. A forced termination sends SIGKILL at once.
  *
  * <p>Members that left the group (setsid, double forks) but carry the group's environment marker
  * are escapees: found by reading /proc/PID/environ in the first round after the group's first
@@ -58,6 +59,8 @@ final class Escalation {
         int escapeesSeen;
         int members = -1; // at the first signal, if counted
         long rssBytes;
+        /** stop=leader-first: only the leader has had the stop signal so far. */
+        boolean leaderOnly;
 
         Pending(long deadline, boolean killed) {
             this.deadline = deadline;
@@ -65,7 +68,6 @@ final class Escalation {
         }
     }
 
-    private final long graceNanos;
     private final Signals signals;
     private final boolean groupSignals;
     private final Outcome outcome;
@@ -81,8 +83,7 @@ final class Escalation {
     static final long BATCH_MS = 50;
     private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(BATCH_MS);
 
-    Escalation(Duration grace, Signals signals, boolean groupSignals, Outcome outcome) {
-        this.graceNanos = grace.toNanos();
+    Escalation(Signals signals, boolean groupSignals, Outcome outcome) {
         this.signals = signals;
         this.groupSignals = groupSignals;
         this.outcome = outcome;
@@ -151,10 +152,15 @@ final class Escalation {
             }
         }
         Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
+        Map<ProcessGroup, ProcStat> leaders = new IdentityHashMap<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : live.entrySet()) {
-            if (!e.getValue().isEmpty()) signalled.put(e.getKey(), e.getValue());
+            ProcessGroup g = e.getKey();
+            ProcStat leader = force || !g.policy.leaderFirst || !g.isolated ? null : liveLeader(g, e.getValue());
+            if (leader != null) leaders.put(g, leader); // the rest once it has exited (see watch)
+            else if (!e.getValue().isEmpty()) signalled.put(g, e.getValue());
         }
         signals.send(force, signalled);
+        for (Map.Entry<ProcessGroup, ProcStat> e : leaders.entrySet()) signals.sendToLeader(e.getKey(), e.getValue());
         if (force) {
             for (ProcessGroup g : live.keySet()) if (g.cgroup != null) signals.killCgroup(g);
         }
@@ -164,8 +170,9 @@ final class Escalation {
             for (ProcessGroup g : live.keySet()) {
                 Pending p = pending.get(g);
                 if (p == null) {
-                    p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + graceNanos, false);
-                    p.signalled = signalled.containsKey(g) || (force && g.cgroup != null);
+                    p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + g.policy.grace.toNanos(), false);
+                    p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.cgroup != null);
+                    p.leaderOnly = leaders.containsKey(g);
                     long[] c = census.get(g);
                     if (c != null) {
                         p.members = (int) c[0];
@@ -179,6 +186,7 @@ final class Escalation {
                     pending.put(g, p);
                 } else if (force) {
                     p.killed = true;
+                    p.leaderOnly = false;
                     p.escapeesDue = true;
                     p.deadline = now + GIVE_UP_NANOS;
                 }
@@ -261,6 +269,12 @@ final class Escalation {
         return scan[0].members(g);
     }
 
+    /** G's leader among MEMBERS, alive with the group's start time; null if it is not. */
+    private static ProcStat liveLeader(ProcessGroup g, List<ProcStat> members) {
+        for (ProcStat s : members) if (g.isLeader(s) && s.alive()) return s;
+        return null;
+    }
+
     private void startWatcher() {
         if (watcher != null) return;
         watcher = new Thread(new Watcher(), "process-hygiene-escalation");
@@ -337,7 +351,8 @@ final class Escalation {
                     // New escapees get the signal the group already had.
                     List<ProcStat> fresh = new ArrayList<>();
                     for (ProcStat s : escapees) if (!contains(p.escapees, s)) fresh.add(s);
-                    if (!fresh.isEmpty() && (p.escapeesDue || cgroup)) {
+                    // Under leader-first they wait, like the group, for the leader's exit.
+                    if (!fresh.isEmpty() && (p.escapeesDue || cgroup) && !p.leaderOnly) {
                         (p.killed ? kill : term).put(g, fresh);
                         p.signalled = true;
                     }
@@ -359,6 +374,11 @@ final class Escalation {
                     if (cgroup) cgroupKill.add(g);
                 } else if (p.killed && now - p.deadline >= 0) gone.put(g, true);
                 else if (p.killed && cgroup) cgroupKill.add(g); // again, until it is empty
+                else if (p.leaderOnly && liveLeader(g, members) == null) {
+                    // The leader has exited (leader-first): now the stop signal to the rest.
+                    term.put(g, members);
+                    p.leaderOnly = false;
+                }
             }
             signals.send(false, term);
             signals.send(true, kill);

@@ -36,13 +36,19 @@ final class HelperProtocol {
 
     /**
      * The first field of a line of {@link #GROUPS_FILE} (fields separated by one TAB, the line
-     * ends with '\n'): {@code + PGID LEADER_START MARKER CGROUP COMMAND STARTED_AT} (a group is
-     * live), {@code - PGID LEADER_START} (that group is gone), {@code R PATH} (a cgroup directory
+     * ends with '\n'): {@code + PGID LEADER_START MARKER CGROUP COMMAND STARTED_AT GRACE_MS
+     * STOP_SIGNAL STOP_MODE} (a group is live; its policy: the grace in ms, TERM/INT/HUP/QUIT/USR1/USR2,
+     * {@value #MODE_GROUP} or {@value #MODE_LEADER_FIRST}), {@code - PGID LEADER_START} (that group is gone), {@code R PATH} (a cgroup directory
      * to remove at the end, after the groups' own).
      */
     static final String TAG_LIVE = "+";
     static final String TAG_GONE = "-";
     static final String TAG_REMOVE = "R";
+
+    /** The STOP_MODE field of a live group: the stop signal to the whole group at once. */
+    static final String MODE_GROUP = "group";
+    /** The STOP_MODE field: the stop signal to the leader first, to the rest once it has exited. */
+    static final String MODE_LEADER_FIRST = "leader-first";
 
     /** After SIGKILL, how long members may take to be gone before they are given up on. */
     static final long GIVE_UP_MS = 1000;

@@ -23,12 +23,9 @@ import java.util.Locale;
 final class LeakReport {
 
     private final Path file;
-    /** The first signal's name: SIGTERM, or what stop-signal names. */
-    private final String firstSignal;
 
-    LeakReport(Path file, String stopSignal) {
+    LeakReport(Path file) {
         this.file = file;
-        this.firstSignal = "SIG" + stopSignal;
     }
 
     /**
@@ -51,6 +48,7 @@ final class LeakReport {
     void group(ProcessGroup g, String reason, boolean killed, int escapees, int members, long rssBytes) {
         long aliveMs = (System.nanoTime() - g.startedNanos) / 1_000_000;
         String containment = g.containment().label();
+        String firstSignal = "SIG" + g.policy.signal;
         if (Log.enabled(Log.Level.INFO)) {
             // One line, whatever the command holds; the same decimal point in every locale.
             Log.info((reason.equals("shutdown") ? "at shutdown" : reason.equals("orphaned") ? "leader exited"

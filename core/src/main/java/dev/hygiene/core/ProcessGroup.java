@@ -34,13 +34,16 @@ public final class ProcessGroup {
     public final String marker;
     /** The application frame that started it ("com.example.Launcher.run(Launcher.java:42)"), or null. */
     public final String origin;
+    /** How it is stopped: its first signal, leader first or not, its grace. */
+    public final StopPolicy policy;
     /** The absolute path of the child's own cgroup directory, or null if it has none (contained by its process group only). */
     public volatile String cgroup;
     /** Why the agent terminates it, once it does: shutdown, dropped, orphaned, destroy, terminate-all. */
     volatile String ending;
     private final AtomicBoolean gone = new AtomicBoolean();
 
-    public ProcessGroup(long pid, long startTime, boolean isolated, String command, String marker, String origin) {
+    public ProcessGroup(long pid, long startTime, boolean isolated, String command, String marker, String origin,
+                        StopPolicy policy) {
         this.pid = pid;
         this.startTime = startTime;
         this.isolated = isolated;
@@ -48,6 +51,7 @@ public final class ProcessGroup {
         this.startedNanos = System.nanoTime();
         this.marker = marker;
         this.origin = origin;
+        this.policy = policy;
     }
 
     /** Marks the group gone; true only the first time (the Cleaner and shutdown may race). */

@@ -49,7 +49,7 @@ public final class ProcessHygiene {
     public ProcessHygiene(Config config, Path agentDir) {
         this.config = config;
         this.agentDir = agentDir;
-        this.report = new LeakReport(config.report, config.stopSignal);
+        this.report = new LeakReport(config.report);
     }
 
     private void initialize() {
@@ -89,8 +89,8 @@ public final class ProcessHygiene {
             }
             Events events = new Events();
             registry = new Registry(events);
-            signals = new Signals(helper, config.stopSignal);
-            escalation = new Escalation(config.grace, signals, helper != null, events);
+            signals = new Signals(helper);
+            escalation = new Escalation(signals, helper != null, events);
             Thread hook = new Thread(events, "process-hygiene-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             initialized = true;
@@ -107,7 +107,8 @@ public final class ProcessHygiene {
                          boolean redirectErrorStream, Starter jdk) throws IOException {
         initialize();
         statistics.started.increment();
-        if (kept(cmd, env)) {
+        StopPolicy policy = policy(cmd, env);
+        if (policy == null) {
             statistics.kept.increment();
             Log.debug("leaving " + show(cmd) + " alone: it is to be kept");
             boolean outer = Untracked.enter();
@@ -133,7 +134,7 @@ public final class ProcessHygiene {
         }
         if (why != null) {
             Log.debug("starting " + show(cmd) + " without a group of its own: " + why);
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, why);
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, why, policy);
         }
 
         Process p;
@@ -154,7 +155,7 @@ public final class ProcessHygiene {
                 statistics.started.decrement(); // counted again by the retry
                 return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
             }
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed", policy);
         } finally {
             Untracked.exit(outer);
         }
@@ -167,7 +168,7 @@ public final class ProcessHygiene {
                 // have thrown. Let it start the command itself, for its own exception.
                 discard(p);
                 Log.debug("the helper could not exec " + show(cmd) + "; starting it plainly");
-                return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed");
+                return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, "helper-failed", policy);
             }
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
             boolean isolated = stat.pgrp == pid;
@@ -177,7 +178,7 @@ public final class ProcessHygiene {
             // The helper entered the cgroup before setpgid, or else removed it and added the marker.
             boolean contained = cgroup != null && cg.holds(pid, cgroup);
             if (cgroup != null && !contained) cgroupFailed(h, pid, cgroup);
-            ProcessGroup g = new ProcessGroup(pid, startTime, isolated, show(cmd), contained ? null : marker, origin());
+            ProcessGroup g = new ProcessGroup(pid, startTime, isolated, show(cmd), contained ? null : marker, origin(), policy);
             if (contained) g.cgroup = cgroup;
             track(g, p);
             FlightEvents.isolation(pid, show(cmd), isolated, isolated ? "" : "setpgid-failed", g.containment());
@@ -283,7 +284,7 @@ public final class ProcessHygiene {
     }
 
     private Process startPlain(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
-                               boolean redirectErrorStream, Starter jdk, String why) throws IOException {
+                               boolean redirectErrorStream, Starter jdk, String why, StopPolicy policy) throws IOException {
         Process p;
         boolean outer = Untracked.enter();
         try {
@@ -294,7 +295,7 @@ public final class ProcessHygiene {
         try {
             ProcStat stat = ProcStat.read(p.pid());
             statistics.notIsolated(why);
-            track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd), null, origin()), p);
+            track(new ProcessGroup(p.pid(), stat == null ? 0 : stat.startTime, false, show(cmd), null, origin(), policy), p);
             FlightEvents.isolation(p.pid(), show(cmd), false, why, Containment.TREE);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
@@ -303,13 +304,16 @@ public final class ProcessHygiene {
     }
 
     /**
-     * True if the child is to be left alone entirely (neither isolated nor ever signalled): the
-     * keep pattern finds its command line (arguments joined by single spaces), or the application
-     * put HYGIENE_KEEP=1 in its environment().
+     * How the child is to be stopped (the first rule that matches its command line, arguments
+     * joined by single spaces, else the defaults); null if it is to be left alone entirely
+     * (neither isolated nor ever signalled): the keep pattern or a rule with keep=true matches its
+     * command line, or the application put HYGIENE_KEEP=1 in its environment().
      */
-    private boolean kept(String[] cmd, Map<String, String> env) {
-        if (env != null && "1".equals(env.get("HYGIENE_KEEP"))) return true;
-        return config.keep != null && config.keep.matcher(String.join(" ", cmd)).find();
+    private StopPolicy policy(String[] cmd, Map<String, String> env) {
+        if (env != null && "1".equals(env.get("HYGIENE_KEEP"))) return null;
+        String line = String.join(" ", cmd);
+        if (config.keep != null && config.keep.matcher(line).find()) return null;
+        return config.policyFor(line);
     }
 
     /** The application frame that starts the child, when a report may name it. */
@@ -492,7 +496,7 @@ public final class ProcessHygiene {
         if (signalled) {
             (neededKill ? statistics.terminatedBySigkill : statistics.terminatedBySigterm).increment();
             statistics.escapeesCaught.add(escapees);
-            FlightEvents.termination(g, g.ending, config.stopSignal, neededKill, survived, escapees, members, rssBytes, nanos);
+            FlightEvents.termination(g, g.ending, g.policy.signal, neededKill, survived, escapees, members, rssBytes, nanos);
         }
         Watchdog w;
         synchronized (this) {
@@ -522,7 +526,7 @@ public final class ProcessHygiene {
         Log.debug("shutdown: " + groups.size() + " live groups");
         try {
             if (!groups.isEmpty()) {
-                long deadline = System.nanoTime() + config.grace.toNanos() + TimeUnit.SECONDS.toNanos(1);
+                long deadline = System.nanoTime() + config.longestGrace().toNanos() + TimeUnit.SECONDS.toNanos(1);
                 for (ProcessGroup g : groups) end(g, "shutdown");
                 escalation.terminate(groups, false);
                 if (!escalation.awaitIdle(deadline)) {
@@ -572,8 +576,13 @@ public final class ProcessHygiene {
         ProcStat s = ProcStat.read(child.pid());
         if (s == null || !s.alive() || registry.get(child.pid()) != null) return;
         String command = child.info().commandLine().orElse("pid " + child.pid());
+        StopPolicy policy = config.policyFor(command);
+        if (policy == null) {
+            Log.debug("not adopting pid " + s.pid + " (" + command + "): a rule keeps it");
+            return;
+        }
         boolean leads = s.pgrp == s.pid && s.session != ProcStat.self().session;
-        track(new ProcessGroup(s.pid, s.startTime, leads, command, null, null), null);
+        track(new ProcessGroup(s.pid, s.startTime, leads, command, null, null, policy), null);
         statistics.adopted.increment();
         Log.debug("adopted " + (leads ? "group " : "tree ") + s.pid + " (" + command + ")");
     }

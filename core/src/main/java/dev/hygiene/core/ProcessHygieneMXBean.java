@@ -39,7 +39,10 @@ public interface ProcessHygieneMXBean {
     /** Members found outside their group (setsid, daemons) by their marker, and terminated. */
     long getEscapeesCaught();
 
-    /** The live groups: pid, command, age, isolated, containment, the application frame that started each. */
+    /**
+     * The live groups: pid, command, age, isolated, containment, the application frame that
+     * started each, and how each is stopped (its rule, stop signal, mode and grace).
+     */
     List<GroupInfo> getGroups();
 
     /** Gives every live group the escalation now (as at shutdown); returns how many. */
@@ -53,14 +56,23 @@ public interface ProcessHygieneMXBean {
         private final boolean isolated;
         private final String containment;
         private final String startedAt;
+        private final String rule;
+        private final String stopSignal;
+        private final String stopMode;
+        private final long graceMillis;
 
-        public GroupInfo(long pid, String command, long ageMillis, boolean isolated, String containment, String startedAt) {
+        public GroupInfo(long pid, String command, long ageMillis, boolean isolated, String containment, String startedAt,
+                         String rule, String stopSignal, String stopMode, long graceMillis) {
             this.pid = pid;
             this.command = command;
             this.ageMillis = ageMillis;
             this.isolated = isolated;
             this.containment = containment;
             this.startedAt = startedAt;
+            this.rule = rule;
+            this.stopSignal = stopSignal;
+            this.stopMode = stopMode;
+            this.graceMillis = graceMillis;
         }
 
         public long getPid() { return pid; }
@@ -75,5 +87,17 @@ public interface ProcessHygieneMXBean {
         public String getContainment() { return containment; }
 
         public String getStartedAt() { return startedAt; }
+
+        /** The name of the rule of the configuration that applies to it; "" for the defaults. */
+        public String getRule() { return rule; }
+
+        /** Its first signal: SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 or SIGUSR2. */
+        public String getStopSignal() { return stopSignal; }
+
+        /** group (the stop signal to the whole group) or leader-first. */
+        public String getStopMode() { return stopMode; }
+
+        /** The time between its stop signal and SIGKILL. */
+        public long getGraceMillis() { return graceMillis; }
     }
 }

@@ -4,13 +4,15 @@ import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Sends the stop signal (SIGTERM unless {@code stop-signal} names another; with SIGCONT) or SIGKILL
- * to groups that were just seen alive.
+ * Sends each group's stop signal (SIGTERM unless its policy names another; with SIGCONT) or
+ * SIGKILL to groups that were just seen alive, or (stop=leader-first) the stop signal to a leader
+ * alone.
  *
  * <p>Isolated groups are signalled from inside the JVM where java.lang is open to the agent
  * ({@link GroupSignal}: kill(-pgid), no process started), unless a member is stopped and needs
@@ -30,15 +32,12 @@ import java.util.concurrent.TimeUnit;
 final class Signals {
 
     private volatile Helper helper;
-    /** The first signal: TERM, or what stop-signal names (INT, HUP, QUIT, USR1, USR2). */
-    private final String stopSignal;
     private volatile boolean onlyTermSaid;
     private final long ownPid = ProcessHandle.current().pid();
     private final long ownGroup;
 
-    Signals(Helper helper, String stopSignal) {
+    Signals(Helper helper) {
         this.helper = helper;
-        this.stopSignal = stopSignal;
         ProcStat self = ProcStat.self();
         this.ownGroup = self == null ? -1 : self.pgrp;
     }
@@ -51,12 +50,49 @@ final class Signals {
     /**
      * Signals each group of MEMBERS (group to its live members, as just read).
      *
-     * @param kill SIGKILL if true, else the stop signal (SIGTERM unless configured) and SIGCONT
+     * @param kill SIGKILL if true, else each group's stop signal (SIGTERM unless its policy names
+     *             another) and SIGCONT
      */
     void send(boolean kill, Map<ProcessGroup, List<ProcStat>> members) {
+        if (members.isEmpty()) return;
+        if (kill) {
+            sendAs("KILL", members);
+            return;
+        }
+        // One helper run per stop signal in use (nearly always one: TERM).
+        Map<String, Map<ProcessGroup, List<ProcStat>>> bySignal = new LinkedHashMap<>();
+        for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
+            Map<ProcessGroup, List<ProcStat>> same = bySignal.get(e.getKey().policy.signal);
+            if (same == null) bySignal.put(e.getKey().policy.signal, same = new LinkedHashMap<>());
+            same.put(e.getKey(), e.getValue());
+        }
+        for (Map.Entry<String, Map<ProcessGroup, List<ProcStat>>> e : bySignal.entrySet()) sendAs(e.getKey(), e.getValue());
+    }
+
+    /**
+     * The stop signal of G to its LEADER alone (stop=leader-first), just read alive with the
+     * group's start time: SIGTERM from inside the JVM (ProcessHandle.destroy, with the JDK's own
+     * check of the start time), another signal, or SIGTERM to a stopped leader (which needs
+     * SIGCONT), through the helper's pidfd.
+     */
+    void sendToLeader(ProcessGroup g, ProcStat leader) {
+        if (!mayBeSignalled(leader)) return;
+        String signal = g.policy.signal;
+        boolean stopped = leader.state == 'T' || leader.state == 't';
+        Helper helper = this.helper;
+        if ((!signal.equals("TERM") || stopped) && helper != null
+                && signalThroughHelper(helper, signal, List.of(), List.of(leader))) {
+            return;
+        }
+        signalOne(leader, false, signal);
+    }
+
+    /** SIGNAL (KILL, or a stop signal) to each group of MEMBERS. */
+    private void sendAs(String signal, Map<ProcessGroup, List<ProcStat>> members) {
+        boolean kill = signal.equals("KILL");
         Helper helper = this.helper;
         // From inside the JVM where it can (no SIGCONT: not for a group with a stopped member).
-        boolean direct = GroupSignal.available() && (kill || (stopSignal.equals("TERM") && !anyStopped(members)));
+        boolean direct = GroupSignal.available() && (kill || (signal.equals("TERM") && !anyStopped(members)));
         List<Long> byGroup = new ArrayList<>();
         List<ProcStat> byMember = new ArrayList<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
@@ -77,7 +113,7 @@ final class Signals {
             byGroup.clear();
         }
         if (helper != null && (!byGroup.isEmpty() || !byMember.isEmpty())) {
-            if (signalThroughHelper(helper, kill, byGroup, byMember)) return;
+            if (signalThroughHelper(helper, signal, byGroup, byMember)) return;
             // The helper could not run: fall back to the members we saw.
             if (!direct) {
                 for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
@@ -86,7 +122,7 @@ final class Signals {
                 }
             }
         }
-        for (ProcStat s : byMember) signalOne(s, kill);
+        for (ProcStat s : byMember) signalOne(s, kill, signal);
     }
 
     private static boolean anyStopped(Map<ProcessGroup, List<ProcStat>> members) {
@@ -101,11 +137,11 @@ final class Signals {
     }
 
     /** Without a helper: ProcessHandle refuses a pid whose start time changed. */
-    private void signalOne(ProcStat s, boolean kill) {
+    private void signalOne(ProcStat s, boolean kill, String signal) {
         if (!mayBeSignalled(s)) return;
-        if (!kill && !stopSignal.equals("TERM") && !onlyTermSaid) {
+        if (!kill && !signal.equals("TERM") && !onlyTermSaid) {
             onlyTermSaid = true;
-            Log.info("without the helper only SIGTERM and SIGKILL can be sent: SIGTERM instead of SIG" + stopSignal + " (said once)");
+            Log.info("without the helper only SIGTERM and SIGKILL can be sent: SIGTERM instead of SIG" + signal + " (said once)");
         }
         ProcessHandle.of(s.pid).ifPresent(h -> {
             try {
@@ -128,12 +164,12 @@ final class Signals {
     }
 
     /** One helper run for the groups PGIDS and the single processes PROCESSES; false if it could not be run at all. */
-    private boolean signalThroughHelper(Helper helper, boolean kill, List<Long> pgids, List<ProcStat> processes) {
+    private boolean signalThroughHelper(Helper helper, String signal, List<Long> pgids, List<ProcStat> processes) {
         List<String> targets = new ArrayList<>(pgids.size() + processes.size());
         for (long pgid : pgids) targets.add(Long.toString(pgid));
         for (ProcStat s : processes) if (mayBeSignalled(s)) targets.add(Helper.processTarget(s.pid, s.startTime));
         if (targets.isEmpty()) return true;
-        String[] cmd = helper.signalCommand(kill ? "KILL" : stopSignal, targets);
+        String[] cmd = helper.signalCommand(signal, targets);
         try {
             Process p;
             boolean outer = Untracked.enter();

@@ -67,9 +67,9 @@ final class Watchdog {
             return null;
         }
         Watchdog w = new Watchdog(helper.directory());
-        String[] cmd = {helper.command(), "watch", Long.toString(config.grace.toMillis()),
+        String[] cmd = {helper.command(), "watch",
                 Log.enabled(Log.Level.INFO) ? "1" : "0", config.report == null ? "-" : config.report.toString(),
-                Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath(), config.stopSignal};
+                Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath()};
         boolean outer = Untracked.enter();
         try {
             Files.createFile(w.groups.toPath(), ownerOnly());
@@ -119,7 +119,8 @@ final class Watchdog {
     synchronized void track(ProcessGroup g) {
         if (closed || live.containsKey(g)) return;
         String line = HelperProtocol.TAG_LIVE + "\t" + g.pid + "\t" + g.startTime + "\t" + field(g.marker) + "\t"
-                + field(g.cgroup) + "\t" + field(g.command) + "\t" + field(g.origin) + "\n";
+                + field(g.cgroup) + "\t" + field(g.command) + "\t" + field(g.origin) + "\t" + g.policy.grace.toMillis()
+                + "\t" + g.policy.signal + "\t" + g.policy.mode() + "\n";
         live.put(g, line);
         append(line);
     }

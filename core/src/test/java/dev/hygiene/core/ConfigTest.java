@@ -5,10 +5,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
@@ -77,6 +80,93 @@ class ConfigTest {
         assertEquals("TERM", load("stop-signal=KILL", Map.of(), Map.of()).stopSignal);
         assertEquals("process-hygiene: bad value for stop-signal: 'KILL' (expected TERM, INT, HUP, QUIT, USR1 or USR2); using TERM\n",
                 stderr());
+    }
+
+    @Test
+    void stopMode() {
+        assertEquals(false, load("", Map.of(), Map.of()).leaderFirst);
+        assertEquals(true, load("stop=leader-first", Map.of(), Map.of()).leaderFirst);
+        assertEquals(true, load("", Map.of(), Map.of("HYGIENE_STOP", "LEADER-FIRST")).leaderFirst);
+        assertEquals("", stderr());
+        assertEquals(false, load("stop=leader", Map.of(), Map.of()).leaderFirst);
+        assertEquals("process-hygiene: bad value for stop: 'leader' (expected group or leader-first); using group\n", stderr());
+    }
+
+    private Path file(String... lines) throws IOException {
+        Path f = Files.createTempFile("hygiene", ".properties");
+        Files.writeString(f, String.join("\n", lines) + "\n");
+        f.toFile().deleteOnExit();
+        return f;
+    }
+
+    @Test
+    void rulesFromTheFileInItsOrderTheFirstMatchApplies() throws IOException {
+        Path f = file("grace=20s", "stop-signal=INT",
+                "rule.zeta.match=^/usr/bin/postgres ", "rule.zeta.grace=30s", "rule.zeta.stop=leader-first",
+                "rule.alpha.match=postgres", "rule.alpha.stop-signal=HUP",
+                "rule.gpg.match=gpg-agent", "rule.gpg.keep=true");
+        Config c = load("config-file=" + f, Map.of(), Map.of());
+        assertEquals("", stderr());
+        assertEquals(Duration.ofSeconds(20), c.grace);
+        StopPolicy p = c.policyFor("/usr/bin/postgres -D /data");
+        assertEquals("zeta", p.rule, "the file's order, not the names'");
+        assertEquals(Duration.ofSeconds(30), p.grace);
+        assertEquals("INT", p.signal, "what the rule does not set comes from the defaults");
+        assertEquals(true, p.leaderFirst);
+        p = c.policyFor("/opt/postgres/bin/postgres");
+        assertEquals("alpha", p.rule);
+        assertEquals("HUP", p.signal);
+        assertEquals(Duration.ofSeconds(20), p.grace);
+        assertEquals(null, c.policyFor("/usr/bin/gpg-agent --daemon"), "kept");
+        p = c.policyFor("sleep 1");
+        assertEquals(null, p.rule);
+        assertEquals("INT", p.signal);
+        assertEquals(Duration.ofSeconds(30), c.longestGrace());
+        assertEquals("SIGINT, leader-first, grace 30s, rule zeta", c.policyFor("/usr/bin/postgres x").describe());
+    }
+
+    @Test
+    void agentArgumentsThenSystemPropertiesThenTheFileThenTheEnvironment() throws IOException {
+        Path f = file("grace=3s", "stop-signal=HUP", "log=error", "rule.db.match=db", "rule.db.grace=10s", "rule.db.stop-signal=USR1");
+        Config c = load("config-file=" + f + ",grace=1s,rule.db.grace=40s",
+                Map.of("hygiene.grace", "2s", "hygiene.stop-signal", "QUIT", "hygiene.rule.db.grace", "50s",
+                        "hygiene.rule.db.stop-signal", "USR2"),
+                Map.of("HYGIENE_GRACE", "4s", "HYGIENE_LOG", "debug", "HYGIENE_STOP_SIGNAL", "INT"));
+        assertEquals(Duration.ofSeconds(1), c.grace, "agent argument");
+        assertEquals("QUIT", c.stopSignal, "system property over the file");
+        assertEquals(Log.Level.ERROR, c.log, "the file over the environment");
+        StopPolicy db = c.policyFor("db");
+        assertEquals(Duration.ofSeconds(40), db.grace, "agent argument");
+        assertEquals("USR2", db.signal, "system property over the file");
+        // A file named only in the environment is read too; the environment's own keys come after it.
+        Config e = load("", Map.of(), Map.of("HYGIENE_CONFIG_FILE", f.toString(), "HYGIENE_GRACE", "4s"));
+        assertEquals(Duration.ofSeconds(3), e.grace);
+    }
+
+    @Test
+    void aBadRuleIsSaidInOneLineAndLeftOut() throws IOException {
+        Path f = file("rule.a.match=(", "rule.b.grace=5s", "rule.c.match=x", "rule.c.signal=INT",
+                "rule.d.match=y", "rule.d.stop-signal=STOP", "rule.ok.match=z", "colour=blue");
+        Config c = load("config-file=" + f, Map.of(), Map.of());
+        String err = stderr();
+        assertEquals(List.of(
+                "process-hygiene: unknown key 'colour' in " + f + "; ignored (keys: grace, log, helper-dir, keep, report,"
+                        + " containment, orphans, stop-signal, stop, config-file, rule.NAME.match|rule.NAME.grace"
+                        + "|rule.NAME.stop-signal|rule.NAME.stop|rule.NAME.keep)",
+                "process-hygiene: rule a ignored: rule.a.match '(' is not a Java regular expression",
+                "process-hygiene: rule b ignored: no rule.b.match",
+                "process-hygiene: rule c ignored: unknown key rule.c.signal (a rule has match, grace, stop-signal, stop, keep)",
+                "process-hygiene: rule d ignored: bad value for rule.d.stop-signal: 'STOP' (expected TERM, INT, HUP, QUIT, USR1 or USR2)"),
+                List.of(err.split("\n")));
+        assertEquals(1, c.rules.size());
+        assertEquals("ok", c.policyFor("z").rule);
+    }
+
+    @Test
+    void aConfigFileThatCannotBeReadIsSaidAndTheRestApplies() {
+        Config c = load("config-file=/nonexistent/hygiene.properties,grace=2s", Map.of(), Map.of());
+        assertEquals(Duration.ofSeconds(2), c.grace);
+        assertTrue(stderr().startsWith("process-hygiene: cannot read config-file /nonexistent/hygiene.properties ("));
     }
 
     @Test

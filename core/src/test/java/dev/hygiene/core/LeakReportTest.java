@@ -18,9 +18,10 @@ class LeakReportTest {
     @Test
     void appendsOneJsonLinePerGroup() throws Exception {
         Path file = tmp.resolve("report.jsonl");
-        LeakReport r = new LeakReport(file, "TERM");
+        LeakReport r = new LeakReport(file);
         assertTrue(r.wanted());
-        ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)");
+        ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)",
+                Config.defaults().defaultPolicy());
         r.group(g, "shutdown", false, 0, 3, 312_400_000L);
         g.cgroup = "/sys/fs/cgroup/process-hygiene-1-2/c1";
         r.group(g, "dropped", true, 2, 1, 4096);

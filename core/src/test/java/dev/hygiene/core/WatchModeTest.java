@@ -107,14 +107,14 @@ class WatchModeTest {
 
         Path groups = tmp.resolve("groups");
         Files.writeString(groups, ""
-                + "+\t" + a.pid() + "\t" + aLeader.startTime + "\t\t" + childCgroup + "\tgroup a\tWatchModeTest\n"
-                + "+\t" + b.pid() + "\t" + bLeader.startTime + "\t" + marker + "\t\tgroup b\t\n"
-                + "+\t" + c.pid() + "\t" + cLeader.startTime + "\t\t\tgroup c\t\n"
-                + "+\tnot-a-number\t1\t\t\tbad\t\n"
+                + "+\t" + a.pid() + "\t" + aLeader.startTime + "\t\t" + childCgroup + "\tgroup a\tWatchModeTest\t" + POLICY + "\n"
+                + "+\t" + b.pid() + "\t" + bLeader.startTime + "\t" + marker + "\t\tgroup b\t\t" + POLICY + "\n"
+                + "+\t" + c.pid() + "\t" + cLeader.startTime + "\t\t\tgroup c\t\t" + POLICY + "\n"
+                + "+\tnot-a-number\t1\t\t\tbad\t\t" + POLICY + "\n"
                 + "-\t" + c.pid() + "\t" + cLeader.startTime + "\n"
                 + "R\t" + jvmCgroup + "\n");
         Path stderr = tmp.resolve("watchdog-stderr");
-        Process first = new ProcessBuilder(helper.command(), "watch", Long.toString(GRACE_MS), "1", "-",
+        Process first = new ProcessBuilder(helper.command(), "watch", "1", "-",
                 Long.toString(jvm.pid), Long.toString(jvm.startTime), groups.toString())
                 .redirectInput(Redirect.from(new java.io.File("/dev/null"))).redirectOutput(Redirect.DISCARD)
                 .redirectError(Redirect.to(stderr.toFile())).start();
@@ -149,6 +149,9 @@ class WatchModeTest {
         assertTrue(err.contains("terminated group " + b.pid() + " (group b)"), err);
         assertFalse(err.contains("terminated group " + c.pid()), err);
     }
+
+    /** The policy fields of a live line: the grace, the stop signal, the mode. */
+    private static final String POLICY = GRACE_MS + "\tTERM\tgroup";
 
     @Test
     void signalModeChecksTheStartTimeOfASingleProcess() throws Exception {

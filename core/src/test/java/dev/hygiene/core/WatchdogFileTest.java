@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,8 @@ class WatchdogFileTest {
     }
 
     private static ProcessGroup group(long pid) {
-        return new ProcessGroup(pid, 1000 + pid, true, "sh -c\tsleep\n1", pid % 2 == 0 ? "m." + pid : null, null);
+        return new ProcessGroup(pid, 1000 + pid, true, "sh -c\tsleep\n1", pid % 2 == 0 ? "m." + pid : null, null,
+                pid == 11 ? new StopPolicy("db", Duration.ofSeconds(30), "INT", true) : Config.defaults().defaultPolicy());
     }
 
     @Test
@@ -50,8 +52,8 @@ class WatchdogFileTest {
         w.untrack(a); // once only
         w.removeAtEnd("/sys/fs/cgroup/unified/process-hygiene-1");
         assertEquals(List.of(
-                "+\t10\t1010\tm.10\t/sys/fs/cgroup/unified/process-hygiene-1/child-10\tsh -c sleep 1\t",
-                "+\t11\t1011\t\t\tsh -c sleep 1\t",
+                "+\t10\t1010\tm.10\t/sys/fs/cgroup/unified/process-hygiene-1/child-10\tsh -c sleep 1\t\t5000\tTERM\tgroup",
+                "+\t11\t1011\t\t\tsh -c sleep 1\t\t30000\tINT\tleader-first",
                 "-\t10\t1010",
                 "R\t/sys/fs/cgroup/unified/process-hygiene-1"), lines());
         assertTrue(w.close(), "b is still listed: left to the watchdog");

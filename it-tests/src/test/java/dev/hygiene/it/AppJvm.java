@@ -327,8 +327,8 @@ public final class AppJvm {
     }
 
     /**
-     * The live process that watches JVM: it runs {@code .../hygiene-helper watch GRACE_MS INFO
-     * REPORT JVM_PID JVM_START GROUPS} with JVM_PID the JVM's pid and JVM_START its start time.
+     * The live process that watches JVM: it runs {@code .../hygiene-helper watch INFO REPORT
+     * JVM_PID JVM_START GROUPS} with JVM_PID the JVM's pid and JVM_START its start time.
      * Null if there is none.
      */
     public static Proc.Stat watchdogOf(long jvm) {
@@ -338,7 +338,7 @@ public final class AppJvm {
             String cmdline = s.alive() ? Proc.cmdline(s.pid) : null;
             if (cmdline == null || !cmdline.contains("hygiene-helper|watch|")) continue;
             String[] argv = cmdline.split("\\|");
-            if (argv.length >= 7 && argv[5].equals(Long.toString(jvm)) && argv[6].equals(Long.toString(j.startTime))) return s;
+            if (argv.length >= 6 && argv[4].equals(Long.toString(jvm)) && argv[5].equals(Long.toString(j.startTime))) return s;
         }
         return null;
     }

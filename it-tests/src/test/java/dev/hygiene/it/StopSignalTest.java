@@ -87,11 +87,16 @@ class StopSignalTest extends AppJvmTest {
         return read(file);
     }
 
-    private static List<String> read(Path file) {
+    static List<String> read(Path file) {
         try {
             return Files.readAllLines(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The lines of FILE; none if there is no such file. */
+    static List<String> readIfAny(Path file) {
+        return Files.exists(file) ? read(file) : List.of();
     }
 }

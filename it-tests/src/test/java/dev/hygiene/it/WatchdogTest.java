@@ -173,14 +173,28 @@ class WatchdogTest extends AppJvmTest {
     }
 
     /**
-     * The JVM's watchdog: running {@code hygiene-helper watch GRACE_MS ...}, not the JVM's child
+     * The JVM's watchdog: running {@code hygiene-helper watch INFO ...}, not the JVM's child
      * (so the application never sees it among its children), leading a session (and group) of its
      * own, resident in at most 2 MB.
      */
+    private static String readOrEmpty(Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     static Proc.Stat assertWatchdogInItsOwnSession(AppJvm app, long[] jvm) {
         Proc.Stat w = app.awaitWatchdog();
         String cmdline = Proc.cmdline(w.pid);
-        assertTrue(cmdline.contains("|watch|" + GRACE.toMillis() + "|"), "watch mode with the grace in ms: " + cmdline);
+        assertTrue(cmdline.contains("|watch|"), "watch mode: " + cmdline);
+        // Each live group's line in its list carries its policy: the grace in ms, the stop signal, the mode.
+        String[] argv = cmdline.split("\\|");
+        Path groups = Path.of(argv[argv.length - 1]);
+        String policy = "\t" + GRACE.toMillis() + "\tTERM\tgroup\n";
+        Poll.assertWithin(Duration.ofSeconds(5), () -> readOrEmpty(groups).contains(policy),
+                () -> "a live group's line ends with its policy " + policy.trim() + ": " + readOrEmpty(groups));
         // setsid() is the helper's first call in watch mode: wait for it, not for a time.
         Poll.assertWithin(Duration.ofSeconds(5), () -> {
             Proc.Stat s = Proc.stat(w.pid);
