@@ -68,14 +68,10 @@ static void sleep_ms(long ms) {
     }
 }
 
-static const char *signal_name(int sig) {
-    return signal_label(sig);
-}
-
 /* SIG to one process (and CONT after the stop signal), if it still is the one that started at START. */
 static void signal_one(pid_t pid, unsigned long long start, int sig) {
     if (proc_signal(pid, start, sig) < 0) {
-        fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_name(sig), (int) pid, strerror(errno));
+        fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_label(sig), (int) pid, strerror(errno));
     } else if (sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
         fprintf(stderr, "hygiene-helper: watch: signal CONT to pid %d: %s\n", (int) pid, strerror(errno));
     }
@@ -88,7 +84,7 @@ static void signal_group(pid_t pgid, int sig) {
         return;
     }
     if (group_kill(pgid, sig) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_name(sig), strerror(errno));
+        fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_label(sig), strerror(errno));
     } else if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
         fprintf(stderr, "hygiene-helper: watch: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
     }

@@ -69,6 +69,9 @@ public final class Config {
     public final boolean leaderFirst;
     /** The rules per command, in the order they are tried. */
     final List<StopRule> rules;
+    /** The policy of a child no rule matches; and of one each rule matches (null: kept), by index. */
+    private final StopPolicy defaultPolicy;
+    private final StopPolicy[] rulePolicies;
 
     public static final String DEFAULT_STOP_SIGNAL = "TERM";
     private static final String[] STOP_SIGNALS = {"TERM", "INT", "HUP", "QUIT", "USR1", "USR2"};
@@ -89,6 +92,13 @@ public final class Config {
         this.stopSignal = stopSignal;
         this.leaderFirst = leaderFirst;
         this.rules = rules;
+        // Resolved once: a process start looks its policy up, it does not build one.
+        this.defaultPolicy = new StopPolicy(null, grace, stopSignal, leaderFirst);
+        this.rulePolicies = new StopPolicy[rules.size()];
+        for (int i = 0; i < rulePolicies.length; i++) {
+            StopRule r = rules.get(i);
+            rulePolicies[i] = r.keep ? null : r.apply(defaultPolicy);
+        }
     }
 
     /** The defaults alone, for code that uses core without the agent. */
@@ -117,22 +127,14 @@ public final class Config {
         return new Config(grace, log, helperDir, extractHelper, keep, report, newContainment, terminateOrphans, stopSignal, leaderFirst, rules);
     }
 
-    /** A copy with another stop signal (TERM, INT, HUP, QUIT, USR1 or USR2). */
-    public Config withStopSignal(String newStopSignal) {
-        String s = parseStopSignal(newStopSignal);
-        if (s == null) throw new IllegalArgumentException("stop-signal " + newStopSignal);
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, s, leaderFirst, rules);
-    }
-
-    /** A copy with stop=leader-first (true) or stop=group (false). */
-    public Config withLeaderFirst(boolean newLeaderFirst) {
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminateOrphans, stopSignal,
-                newLeaderFirst, rules);
-    }
-
     /** The policy of a child that no rule matches. */
     public StopPolicy defaultPolicy() {
-        return new StopPolicy(null, grace, stopSignal, leaderFirst);
+        return defaultPolicy;
+    }
+
+    /** True if some rule may give a child another policy than the defaults (its command line is then needed). */
+    public boolean hasRules() {
+        return !rules.isEmpty();
     }
 
     /**
@@ -140,22 +142,17 @@ public final class Config {
      * first rule that matches it, else the defaults; null if that rule keeps the child (left alone).
      */
     public StopPolicy policyFor(String commandLine) {
-        for (StopRule r : rules) {
-            if (r.matches(commandLine)) return r.keep ? null : r.apply(defaultPolicy());
+        for (int i = 0; i < rulePolicies.length; i++) {
+            if (rules.get(i).matches(commandLine)) return rulePolicies[i];
         }
-        return defaultPolicy();
+        return defaultPolicy;
     }
 
     /** The longest grace any child may get: the defaults' or a rule's. */
     public Duration longestGrace() {
         Duration max = grace;
-        for (StopRule r : rules) if (r.grace != null && r.grace.compareTo(max) > 0) max = r.grace;
+        for (StopPolicy p : rulePolicies) if (p != null && p.grace.compareTo(max) > 0) max = p.grace;
         return max;
-    }
-
-    /** A copy with orphans=terminate (true) or keep (false). */
-    public Config withTerminateOrphans(boolean terminate) {
-        return new Config(grace, log, helperDir, extractHelper, keep, report, containment, terminate, stopSignal, leaderFirst, rules);
     }
 
     /** Reads the settings from the agent arguments, the system properties and the environment. */

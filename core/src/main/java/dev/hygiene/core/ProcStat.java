@@ -39,6 +39,11 @@ public final class ProcStat {
         return state != 'Z' && state != 'X';
     }
 
+    /** Stopped ('T', by a signal) or stopped by a tracer ('t'): it acts on a signal only once continued. */
+    public boolean stopped() {
+        return state == 'T' || state == 't';
+    }
+
     /** The stat of PID, or null if there is no such process (or it cannot be read). */
     public static ProcStat read(long pid) {
         return read(pid, new byte[512]);

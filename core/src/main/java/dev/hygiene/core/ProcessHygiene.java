@@ -311,6 +311,7 @@ public final class ProcessHygiene {
      */
     private StopPolicy policy(String[] cmd, Map<String, String> env) {
         if (env != null && "1".equals(env.get("HYGIENE_KEEP"))) return null;
+        if (config.keep == null && !config.hasRules()) return config.defaultPolicy(); // no command line needed
         String line = String.join(" ", cmd);
         if (config.keep != null && config.keep.matcher(line).find()) return null;
         return config.policyFor(line);

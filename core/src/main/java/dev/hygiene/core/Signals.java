@@ -78,9 +78,8 @@ final class Signals {
     void sendToLeader(ProcessGroup g, ProcStat leader) {
         if (!mayBeSignalled(leader)) return;
         String signal = g.policy.signal;
-        boolean stopped = leader.state == 'T' || leader.state == 't';
         Helper helper = this.helper;
-        if ((!signal.equals("TERM") || stopped) && helper != null
+        if ((!signal.equals("TERM") || leader.stopped()) && helper != null
                 && signalThroughHelper(helper, signal, List.of(), List.of(leader))) {
             return;
         }
@@ -127,7 +126,7 @@ final class Signals {
 
     private static boolean anyStopped(Map<ProcessGroup, List<ProcStat>> members) {
         for (List<ProcStat> list : members.values()) {
-            for (ProcStat s : list) if (s.state == 'T' || s.state == 't') return true;
+            for (ProcStat s : list) if (s.stopped()) return true;
         }
         return false;
     }
