@@ -14,7 +14,14 @@ import java.util.Locale;
  * </ul>
  */
 public enum Containment {
-    CGROUP, GROUP, TREE;
+    CGROUP(true), GROUP(true), TREE(false);
+
+    /** True if the child leads its own process group: its members are its group, signalled as a whole. */
+    final boolean leadsGroup;
+
+    Containment(boolean leadsGroup) {
+        this.leadsGroup = leadsGroup;
+    }
 
     /** "cgroup", "group" or "tree": as the MBean, the status command and the reports show it. */
     public String label() {

@@ -21,6 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * are escapees: found by reading /proc/PID/environ in the first round after the group's first
  * signal, and again before SIGKILL, and then treated as members (signalled one by one).
  *
+ * <p>What each round decides for a group is {@link EscalationRound}, a function of what the round
+ * saw; this class reads /proc, sends the signals and keeps the clock.
+ *
  * <p>Membership is watched, not slept on: a single thread ("process-hygiene-escalation") re-reads
  * /proc for every pending group, 1 ms after a signal and then at growing intervals up to
  * {@value #MAX_POLL_MS} ms, and wakes exactly at the next deadline. All pending groups share that
@@ -28,19 +31,42 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Escalation {
 
-    /** Called once per group when it is found empty (or given up on). */
+    /** How a group ended. */
+    static final class Result {
+        /** Found empty at once: nothing signalled. */
+        static final Result FOUND_EMPTY = new Result(false, false, false, 0, -1, 0, 0);
+
+        /** Whether anything was signalled (else the group was found empty). */
+        final boolean signalled;
+        /** Whether SIGKILL was sent. */
+        final boolean neededKill;
+        /** Whether members were left 1 s after SIGKILL (given up on). */
+        final boolean survived;
+        /** Members found outside the group (by their marker, or in its cgroup). */
+        final int escapees;
+        /** The processes it held at the first signal, -1 if not counted. */
+        final int members;
+        /** Their summed resident memory (VmRSS) then. */
+        final long rssBytes;
+        /** From the first signal to gone. */
+        final long nanos;
+
+        Result(boolean signalled, boolean neededKill, boolean survived, int escapees, int members, long rssBytes,
+               long nanos) {
+            this.signalled = signalled;
+            this.neededKill = neededKill;
+            this.survived = survived;
+            this.escapees = escapees;
+            this.members = members;
+            this.rssBytes = rssBytes;
+            this.nanos = nanos;
+        }
+    }
+
+    /** Told of each group once it is gone. */
     interface Outcome {
-        /**
-         * @param signalled  whether anything was signalled (else the group was found empty)
-         * @param neededKill whether SIGKILL was sent
-         * @param survived   whether members were left 1 s after SIGKILL (given up on)
-         * @param escapees   members found outside the group (by their marker, or in its cgroup)
-         * @param members    the processes it held at the first signal, -1 if not counted
-         * @param rssBytes   their summed resident memory (VmRSS) then
-         * @param nanos      from the first signal to gone
-         */
-        void gone(ProcessGroup group, boolean signalled, boolean neededKill, boolean survived, int escapees,
-                  int members, long rssBytes, long nanos);
+        /** G was found empty, or given up on (once per group). */
+        void gone(ProcessGroup g, Result result);
 
         /** True if G's members and their memory are to be counted at its first signal (for a record of it). */
         boolean census(ProcessGroup g);
@@ -48,25 +74,8 @@ final class Escalation {
 
     static final long MAX_POLL_MS = 20;
     private static final long GIVE_UP_NANOS = TimeUnit.MILLISECONDS.toNanos(HelperProtocol.GIVE_UP_MS);
-
-    private static final class Pending {
-        final long since = System.nanoTime();
-        long deadline; // SIGKILL at this time, or, once killed, give up at this time
-        boolean killed;
-        boolean escapeesDue = true; // look for escapees in the next round
-        boolean signalled;
-        List<ProcStat> escapees = List.of();
-        int escapeesSeen;
-        int members = -1; // at the first signal, if counted
-        long rssBytes;
-        /** stop=leader-first: only the leader has had the stop signal so far. */
-        boolean leaderOnly;
-
-        Pending(long deadline, boolean killed) {
-            this.deadline = deadline;
-            this.killed = killed;
-        }
-    }
+    static final long BATCH_MS = 50;
+    private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(BATCH_MS);
 
     private final Signals signals;
     private final boolean groupSignals;
@@ -74,14 +83,14 @@ final class Escalation {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final Condition idle = lock.newCondition();
-    private final Map<ProcessGroup, Pending> pending = new IdentityHashMap<>();
+    /** Groups whose first signal was sent and that are not gone yet (guarded by the lock). */
+    private final Map<ProcessGroup, EscalationRound.State> pending = new IdentityHashMap<>();
+    /** A group was added since the watcher last looked: poll fast again. */
     private boolean fresh;
     private Thread watcher;
     /** Groups to terminate soon, in one batch (see {@link #terminateSoon}). */
     private final List<ProcessGroup> soon = new ArrayList<>();
     private long soonSince;
-    static final long BATCH_MS = 50;
-    private static final long BATCH_NANOS = TimeUnit.MILLISECONDS.toNanos(BATCH_MS);
 
     Escalation(Signals signals, boolean groupSignals, Outcome outcome) {
         this.signals = signals;
@@ -96,112 +105,7 @@ final class Escalation {
      * left to their schedule, unless FORCE upgrades them to SIGKILL.
      */
     void terminate(Collection<ProcessGroup> groups, boolean force) {
-        terminate(groups, force, false);
-    }
-
-    /**
-     * With ESCAPEES, /proc is read once, environments included, and escapees get their first
-     * signal here too; a group found empty with no escapee is gone at once.
-     */
-    private void terminate(Collection<ProcessGroup> groups, boolean force, boolean escapees) {
-        List<ProcessGroup> todo = new ArrayList<>();
-        lock.lock();
-        try {
-            for (ProcessGroup g : groups) {
-                Pending p = pending.get(g);
-                if (p == null || (force && !p.killed)) todo.add(g);
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (todo.isEmpty()) return;
-
-        Membership[] scan = {escapees ? Membership.scan(true) : null};
-        Map<ProcessGroup, List<ProcStat>> live = new LinkedHashMap<>();
-        Map<ProcessGroup, List<ProcStat>> escaped = new IdentityHashMap<>();
-        Map<ProcessGroup, long[]> census = new IdentityHashMap<>();
-        for (ProcessGroup g : todo) {
-            List<ProcStat> members = members(g, scan);
-            List<ProcStat> out = List.of();
-            if (escapees) {
-                out = scan[0].escapees(g, List.of());
-                if (!out.isEmpty()) {
-                    escaped.put(g, out);
-                    members = new ArrayList<>(members);
-                    members.addAll(out);
-                }
-                // A cgroup holding only what is below it (a nested JVM's children) is not empty.
-                if (!members.isEmpty() || (g.cgroup != null && Cgroups.populated(g.cgroup))) live.put(g, members);
-            } else if (!members.isEmpty() || g.marker != null || g.cgroup != null) {
-                // Empty or not, a group with a marker or a cgroup may have escapees: the watcher looks.
-                live.put(g, members);
-            }
-            if (live.containsKey(g) && outcome.census(g)) {
-                // Before the first signal: a moment later most members are gone. A cgroup is read
-                // directly; a group needs /proc (read once for all groups).
-                List<ProcStat> all;
-                if (g.cgroup != null) {
-                    all = Membership.inCgroup(g.cgroup);
-                } else {
-                    if (scan[0] == null) scan[0] = Membership.scan(false);
-                    all = scan[0].contained(g, out);
-                }
-                long rss = 0;
-                for (ProcStat s : all) rss += Membership.residentBytes(s.pid);
-                census.put(g, new long[] {all.size(), rss});
-            }
-        }
-        Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
-        Map<ProcessGroup, ProcStat> leaders = new IdentityHashMap<>();
-        for (Map.Entry<ProcessGroup, List<ProcStat>> e : live.entrySet()) {
-            ProcessGroup g = e.getKey();
-            ProcStat leader = force || !g.policy.leaderFirst || !g.isolated ? null : liveLeader(g, e.getValue());
-            if (leader != null) leaders.put(g, leader); // the rest once it has exited (see watch)
-            else if (!e.getValue().isEmpty()) signalled.put(g, e.getValue());
-        }
-        signals.send(force, signalled);
-        for (Map.Entry<ProcessGroup, ProcStat> e : leaders.entrySet()) signals.sendToLeader(e.getKey(), e.getValue());
-        if (force) {
-            for (ProcessGroup g : live.keySet()) if (g.cgroup != null) signals.killCgroup(g);
-        }
-        long now = System.nanoTime();
-        lock.lock();
-        try {
-            for (ProcessGroup g : live.keySet()) {
-                Pending p = pending.get(g);
-                if (p == null) {
-                    p = force ? new Pending(now + GIVE_UP_NANOS, true) : new Pending(now + g.policy.grace.toNanos(), false);
-                    p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.cgroup != null);
-                    p.leaderOnly = leaders.containsKey(g);
-                    long[] c = census.get(g);
-                    if (c != null) {
-                        p.members = (int) c[0];
-                        p.rssBytes = c[1];
-                    }
-                    if (escapees) {
-                        p.escapeesDue = false;
-                        p.escapees = escaped.getOrDefault(g, List.of());
-                        p.escapeesSeen = p.escapees.size();
-                    }
-                    pending.put(g, p);
-                } else if (force) {
-                    p.killed = true;
-                    p.leaderOnly = false;
-                    p.escapeesDue = true;
-                    p.deadline = now + GIVE_UP_NANOS;
-                }
-            }
-            if (!live.isEmpty()) {
-                fresh = true;
-                startWatcher();
-                changed.signalAll();
-            }
-        } finally {
-            lock.unlock();
-        }
-        for (ProcessGroup g : todo) {
-            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, false, false, false, 0, -1, 0, 0);
-        }
+        begin(groups, force, null);
     }
 
     /**
@@ -254,25 +158,156 @@ final class Escalation {
         }
     }
 
+    /** One /proc scan, read the first time it is needed and then shared by every group of a call. */
+    private static final class Scan {
+        private Membership scan;
+
+        Scan(Membership withEnvironments) {
+            this.scan = withEnvironments;
+        }
+
+        Membership get() {
+            if (scan == null) scan = Membership.scan(false);
+            return scan;
+        }
+    }
+
+    /** What {@link #begin} found of one group before its first signal. */
+    private static final class Found {
+        final List<ProcStat> members;
+        final List<ProcStat> escapees;
+        long[] census; // {members, rss bytes}, or null if not counted
+
+        Found(List<ProcStat> members, List<ProcStat> escapees) {
+            this.members = members;
+            this.escapees = escapees;
+        }
+    }
+
     /**
-     * The live members of G's group (or tree). For an isolated group whose leader is alive with
-     * its own start time, the leader alone proves the group non-empty and its number ours, and the
-     * helper signals the group as a whole, so /proc is not scanned; otherwise it is, once per round
-     * (SCAN[0]).
+     * The first signal to each of GROUPS not pending yet (or, with FORCE, not killed yet). With
+     * ENVIRONMENTS (a scan that read them: a batch of dropped groups), escapees are found and
+     * signalled here too, and a group found empty with no escapee is gone at once; without, a
+     * group that may have escapees (a marker, a cgroup) is left to the watcher to look.
      */
-    private List<ProcStat> members(ProcessGroup g, Membership[] scan) {
-        if (g.isolated && groupSignals) {
+    private void begin(Collection<ProcessGroup> groups, boolean force, Membership environments) {
+        List<ProcessGroup> todo = new ArrayList<>();
+        lock.lock();
+        try {
+            for (ProcessGroup g : groups) {
+                EscalationRound.State p = pending.get(g);
+                if (p == null || (force && !p.killed)) todo.add(g);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (todo.isEmpty()) return;
+
+        Scan scan = new Scan(environments);
+        Map<ProcessGroup, Found> live = new LinkedHashMap<>();
+        for (ProcessGroup g : todo) {
+            Found f = found(g, scan, environments != null);
+            if (f == null) continue;
+            live.put(g, f);
+            if (outcome.census(g)) f.census = census(g, f, scan);
+        }
+        Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
+        Map<ProcessGroup, ProcStat> leaders = new IdentityHashMap<>();
+        for (Map.Entry<ProcessGroup, Found> e : live.entrySet()) {
+            ProcessGroup g = e.getKey();
+            List<ProcStat> members = e.getValue().members;
+            ProcStat leader = force || !g.policy.leaderFirst || !g.leadsGroup() ? null : EscalationRound.liveLeader(g, members);
+            if (leader != null) leaders.put(g, leader); // the rest once it has exited (see the round)
+            else if (!members.isEmpty()) signalled.put(g, members);
+        }
+        signals.send(force, signalled);
+        for (Map.Entry<ProcessGroup, ProcStat> e : leaders.entrySet()) signals.sendToLeader(e.getKey(), e.getValue());
+        if (force) {
+            for (ProcessGroup g : live.keySet()) if (g.cgroup != null) signals.killCgroup(g);
+        }
+        long now = System.nanoTime();
+        lock.lock();
+        try {
+            for (Map.Entry<ProcessGroup, Found> e : live.entrySet()) {
+                ProcessGroup g = e.getKey();
+                EscalationRound.State p = pending.get(g);
+                if (p == null) {
+                    p = new EscalationRound.State(now, now + (force ? GIVE_UP_NANOS : g.policy.grace.toNanos()), force);
+                    p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.cgroup != null);
+                    p.leaderOnly = leaders.containsKey(g);
+                    long[] c = e.getValue().census;
+                    if (c != null) {
+                        p.members = (int) c[0];
+                        p.rssBytes = c[1];
+                    }
+                    if (environments != null) {
+                        p.escapeesDue = false;
+                        p.escapees = e.getValue().escapees;
+                        p.escapeesSeen = p.escapees.size();
+                    }
+                    pending.put(g, p);
+                } else if (force) {
+                    p.killed = true;
+                    p.leaderOnly = false;
+                    p.escapeesDue = true;
+                    p.deadline = now + GIVE_UP_NANOS;
+                }
+            }
+            if (!live.isEmpty()) {
+                fresh = true;
+                startWatcher();
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (ProcessGroup g : todo) {
+            if (!live.containsKey(g) && !isPending(g)) outcome.gone(g, Result.FOUND_EMPTY);
+        }
+    }
+
+    /**
+     * G's members (with its escapees where ESCAPEES were looked for), or null if it is to be
+     * reported gone at once: found empty, where escapees were looked for too (or cannot exist).
+     */
+    private Found found(ProcessGroup g, Scan scan, boolean escapees) {
+        List<ProcStat> members = members(g, scan);
+        if (escapees) {
+            List<ProcStat> out = scan.get().escapees(g, List.of());
+            if (!out.isEmpty()) {
+                members = new ArrayList<>(members);
+                members.addAll(out);
+            }
+            // A cgroup holding only what is below it (a nested JVM's children) is not empty.
+            boolean live = !members.isEmpty() || (g.cgroup != null && Cgroups.populated(g.cgroup));
+            return live ? new Found(members, out) : null;
+        }
+        // Empty or not, a group with a marker or a cgroup may have escapees: the watcher looks.
+        return !members.isEmpty() || g.marker != null || g.cgroup != null ? new Found(members, List.of()) : null;
+    }
+
+    /**
+     * {members, summed RSS} of G before its first signal (a moment later most members are gone):
+     * a cgroup is read directly, a group needs /proc (read once for all groups).
+     */
+    private static long[] census(ProcessGroup g, Found f, Scan scan) {
+        List<ProcStat> all = g.cgroup != null ? Membership.inCgroup(g.cgroup) : scan.get().contained(g, f.escapees);
+        long rss = 0;
+        for (ProcStat s : all) rss += Membership.residentBytes(s.pid);
+        return new long[] {all.size(), rss};
+    }
+
+    /**
+     * The live members of G's group (or tree). For a group whose leader is alive with its own
+     * start time, the leader alone proves the group non-empty and its number ours, and the group
+     * is signalled as a whole, so /proc is not scanned; otherwise it is, once per call.
+     */
+    private List<ProcStat> members(ProcessGroup g, Scan scan) {
+        if (g.leadsGroup() && groupSignals) {
             ProcStat leader = ProcStat.read(g.pid);
             if (g.isLeader(leader) && leader.alive()) return List.of(leader);
         }
-        if (scan[0] == null) scan[0] = Membership.scan(false);
-        return scan[0].members(g);
-    }
-
-    /** G's leader among MEMBERS, alive with the group's start time; null if it is not. */
-    private static ProcStat liveLeader(ProcessGroup g, List<ProcStat> members) {
-        for (ProcStat s : members) if (g.isLeader(s) && s.alive()) return s;
-        return null;
+        return scan.get().members(g);
     }
 
     private void startWatcher() {
@@ -294,10 +329,11 @@ final class Escalation {
         }
     }
 
+    /** The watcher's loop: a batch of dropped groups when one is due, else a round over the pending groups. */
     private void watch() {
         long pollNanos = TimeUnit.MILLISECONDS.toNanos(1);
         while (true) {
-            Map<ProcessGroup, Pending> round;
+            Map<ProcessGroup, EscalationRound.State> round;
             List<ProcessGroup> batch = null;
             lock.lock();
             try {
@@ -323,100 +359,13 @@ final class Escalation {
                 lock.unlock();
             }
             if (batch != null) {
-                terminate(batch, false, true);
+                begin(batch, false, Membership.scan(true));
                 continue;
             }
-
-            long now = System.nanoTime();
-            boolean markers = false;
-            for (Map.Entry<ProcessGroup, Pending> e : round.entrySet()) {
-                Pending p = e.getValue();
-                boolean killDue = !p.killed && now - p.deadline >= 0;
-                if (e.getKey().marker != null && (p.escapeesDue || killDue)) markers = true;
-            }
-            Membership scan = Membership.scan(markers);
-            Map<ProcessGroup, List<ProcStat>> term = new LinkedHashMap<>();
-            Map<ProcessGroup, List<ProcStat>> kill = new LinkedHashMap<>();
-            List<ProcessGroup> cgroupKill = new ArrayList<>();
-            Map<ProcessGroup, Boolean> gone = new LinkedHashMap<>(); // group -> survived
-            for (Map.Entry<ProcessGroup, Pending> e : round.entrySet()) {
-                ProcessGroup g = e.getKey();
-                Pending p = e.getValue();
-                List<ProcStat> members = new ArrayList<>(scan.members(g));
-                List<ProcStat> escapees = scan.escapees(g, p.escapees);
-                // A cgroup's members outside the group are read anew every round (cheap): each
-                // new one gets the signal the group already had, also after the first round.
-                boolean cgroup = g.cgroup != null;
-                if (scan.withMarkers() || cgroup) {
-                    // New escapees get the signal the group already had.
-                    List<ProcStat> fresh = new ArrayList<>();
-                    for (ProcStat s : escapees) if (!contains(p.escapees, s)) fresh.add(s);
-                    // Under leader-first they wait, like the group, for the leader's exit.
-                    if (!fresh.isEmpty() && (p.escapeesDue || cgroup) && !p.leaderOnly) {
-                        (p.killed ? kill : term).put(g, fresh);
-                        p.signalled = true;
-                    }
-                    p.escapees = escapees;
-                    if (cgroup) {
-                        // Counted as escapees: every process seen outside the group.
-                        p.escapeesSeen += fresh.size();
-                    } else {
-                        p.escapeesSeen = Math.max(p.escapeesSeen, escapees.size());
-                    }
-                    p.escapeesDue = false;
-                }
-                members.addAll(escapees);
-                // With a cgroup, empty means nothing alive in it nor below it either.
-                boolean empty = members.isEmpty() && !(cgroup && Cgroups.populated(g.cgroup));
-                if (empty) gone.put(g, false);
-                else if (!p.killed && now - p.deadline >= 0) {
-                    kill.put(g, members);
-                    if (cgroup) cgroupKill.add(g);
-                } else if (p.killed && now - p.deadline >= 0) gone.put(g, true);
-                else if (p.killed && cgroup) cgroupKill.add(g); // again, until it is empty
-                else if (p.leaderOnly && liveLeader(g, members) == null) {
-                    // The leader has exited (leader-first): now the stop signal to the rest.
-                    term.put(g, members);
-                    p.leaderOnly = false;
-                }
-            }
-            signals.send(false, term);
-            signals.send(true, kill);
-            // After the group's SIGKILL (sent while its members were seen alive): everything in the
-            // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
-            // before 5.14), the members above were each sent SIGKILL instead.
-            for (ProcessGroup g : cgroupKill) signals.killCgroup(g);
-
-            long next;
-            lock.lock();
-            try {
-                long after = System.nanoTime();
-                for (ProcessGroup g : kill.keySet()) {
-                    Pending p = pending.get(g);
-                    if (p != null && !p.killed) {
-                        p.killed = true;
-                        p.deadline = after + GIVE_UP_NANOS;
-                    }
-                }
-                next = after + pollNanos;
-                for (Pending p : pending.values()) {
-                    if (p.deadline - next < 0) next = p.deadline;
-                }
-                if (!soon.isEmpty() && soonSince + BATCH_NANOS - next < 0) next = soonSince + BATCH_NANOS;
-            } finally {
-                lock.unlock();
-            }
+            Map<ProcessGroup, Boolean> gone = round(round);
+            long next = nextWake(pollNanos);
             // Report outside the lock; remove only afterwards, so awaitIdle() sees the reports done.
-            for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) {
-                Pending p = round.get(e.getKey());
-                try {
-                    outcome.gone(e.getKey(), p.signalled || p.killed, p.killed, e.getValue(), p.escapeesSeen,
-                            p.members, p.rssBytes, System.nanoTime() - p.since);
-                } catch (RuntimeException | LinkageError t) {
-                    // Reporting must never stop the watcher: other groups still need it.
-                    Log.warn("reporting " + e.getKey() + " failed: " + t);
-                }
-            }
+            for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) report(e.getKey(), round.get(e.getKey()), e.getValue());
             lock.lock();
             try {
                 for (ProcessGroup g : gone.keySet()) pending.remove(g);
@@ -435,8 +384,80 @@ final class Escalation {
         }
     }
 
-    private static boolean contains(List<ProcStat> list, ProcStat s) {
-        for (ProcStat k : list) if (k.pid == s.pid && k.startTime == s.startTime) return true;
-        return false;
+    /**
+     * One round over the pending groups ROUND: reads /proc once (environments only where a group
+     * needs them), lets {@link EscalationRound} decide for each group, and sends what it decided.
+     * Returns the groups that are gone, each to whether members survived SIGKILL.
+     */
+    private Map<ProcessGroup, Boolean> round(Map<ProcessGroup, EscalationRound.State> round) {
+        long now = System.nanoTime();
+        boolean environments = false;
+        for (Map.Entry<ProcessGroup, EscalationRound.State> e : round.entrySet()) {
+            if (EscalationRound.needsEnvironments(e.getKey(), e.getValue(), now)) environments = true;
+        }
+        Membership scan = Membership.scan(environments);
+        Map<ProcessGroup, List<ProcStat>> stop = new LinkedHashMap<>();
+        Map<ProcessGroup, List<ProcStat>> kill = new LinkedHashMap<>();
+        List<ProcessGroup> cgroupKill = new ArrayList<>();
+        Map<ProcessGroup, Boolean> gone = new LinkedHashMap<>();
+        for (Map.Entry<ProcessGroup, EscalationRound.State> e : round.entrySet()) {
+            ProcessGroup g = e.getKey();
+            EscalationRound.State p = e.getValue();
+            List<ProcStat> members = scan.members(g);
+            List<ProcStat> escapees = scan.escapees(g, p.escapees);
+            // Read only where it decides: nothing else seen alive.
+            boolean populated = g.cgroup != null && members.isEmpty() && escapees.isEmpty() && Cgroups.populated(g.cgroup);
+            EscalationRound.Action a = EscalationRound.decide(g, p,
+                    new EscalationRound.Seen(members, escapees, scan.withMarkers(), populated), now);
+            if (a.stop != null) stop.put(g, a.stop);
+            if (a.kill != null) kill.put(g, a.kill);
+            if (a.killCgroup) cgroupKill.add(g);
+            if (a.gone) gone.put(g, a.survived);
+        }
+        signals.send(false, stop);
+        signals.send(true, kill);
+        // After the group's SIGKILL (sent while its members were seen alive): everything in the
+        // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
+        // before 5.14), the members above were each sent SIGKILL instead.
+        for (ProcessGroup g : cgroupKill) signals.killCgroup(g);
+        lock.lock();
+        try {
+            long after = System.nanoTime();
+            for (ProcessGroup g : kill.keySet()) {
+                EscalationRound.State p = pending.get(g);
+                if (p != null && !p.killed) {
+                    p.killed = true;
+                    p.deadline = after + GIVE_UP_NANOS;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return gone;
+    }
+
+    /** When the watcher looks next: after POLL, or at the next deadline or batch if sooner. */
+    private long nextWake(long pollNanos) {
+        lock.lock();
+        try {
+            long next = System.nanoTime() + pollNanos;
+            for (EscalationRound.State p : pending.values()) {
+                if (p.deadline - next < 0) next = p.deadline;
+            }
+            if (!soon.isEmpty() && soonSince + BATCH_NANOS - next < 0) next = soonSince + BATCH_NANOS;
+            return next;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void report(ProcessGroup g, EscalationRound.State p, boolean survived) {
+        try {
+            outcome.gone(g, new Result(p.signalled || p.killed, p.killed, survived, p.escapeesSeen, p.members,
+                    p.rssBytes, System.nanoTime() - p.since));
+        } catch (RuntimeException | LinkageError t) {
+            // Reporting must never stop the watcher: other groups still need it.
+            Log.warn("reporting " + g + " failed: " + t);
+        }
     }
 }

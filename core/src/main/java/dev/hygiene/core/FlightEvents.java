@@ -32,33 +32,33 @@ final class FlightEvents {
         return active() && new GroupTermination().isEnabled();
     }
 
-    static void isolation(long pid, String command, boolean isolated, String reason, Containment containment) {
+    /** @param reason why it has no group of its own; null if it has one */
+    static void isolation(long pid, String command, NotIsolated reason, Containment containment) {
         if (!active()) return;
         Isolation e = new Isolation();
         if (!e.isEnabled()) return;
         e.pid = pid;
         e.command = command;
-        e.isolated = isolated;
-        e.reason = reason;
+        e.isolated = reason == null;
+        e.reason = reason == null ? "" : reason.label;
         e.containment = containment.label();
         e.commit();
     }
 
     /** @param stopSignal the first signal's name without SIG (TERM unless stop-signal names another) */
-    static void termination(ProcessGroup g, String reason, String stopSignal, boolean killed, boolean survived, int escapees,
-                            int members, long rssBytes, long durationNanos) {
+    static void termination(ProcessGroup g, Ending reason, String stopSignal, Escalation.Result r) {
         if (!active()) return;
         GroupTermination e = new GroupTermination();
         if (!e.isEnabled()) return;
         e.pid = g.pid;
         e.command = g.command;
-        e.reason = reason == null ? "" : reason;
-        e.outcome = survived ? "survived SIGKILL" : killed ? "SIGKILL" : "SIG" + stopSignal;
-        e.escapees = escapees;
-        e.containment = g.containment().label();
-        e.members = members;
-        e.rss = rssBytes;
-        e.took = durationNanos;
+        e.reason = reason == null ? "" : reason.label;
+        e.outcome = r.survived ? "survived SIGKILL" : r.neededKill ? "SIGKILL" : "SIG" + stopSignal;
+        e.escapees = r.escapees;
+        e.containment = g.containment.label();
+        e.members = r.members;
+        e.rss = r.rssBytes;
+        e.took = r.nanos;
         e.startedAt = g.origin == null ? "" : g.origin;
         e.commit();
     }

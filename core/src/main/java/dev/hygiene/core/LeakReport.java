@@ -28,30 +28,23 @@ final class LeakReport {
         this.file = file;
     }
 
-    /**
-     * True if a group terminated for WHY is one the application left behind: at shutdown, a
-     * dropped Process, or (orphans=terminate) members left by a leader that exited.
-     */
-    static boolean reported(String why) {
-        return "shutdown".equals(why) || "dropped".equals(why) || "orphaned".equals(why);
-    }
-
     /** True if records are wanted at all (and so the starting frame is worth capturing). */
     boolean wanted() {
         return file != null || Log.enabled(Log.Level.INFO);
     }
 
-    /**
-     * @param members  the processes G held at its first signal, -1 if not counted
-     * @param rssBytes their summed resident memory then
-     */
-    void group(ProcessGroup g, String reason, boolean killed, int escapees, int members, long rssBytes) {
+    /** G, terminated for REASON (one the application left behind: {@link Ending#leftBehind}) with RESULT. */
+    void group(ProcessGroup g, Ending reason, Escalation.Result result) {
+        boolean killed = result.neededKill;
+        int escapees = result.escapees;
+        int members = result.members;
+        long rssBytes = result.rssBytes;
         long aliveMs = (System.nanoTime() - g.startedNanos) / 1_000_000;
-        String containment = g.containment().label();
+        String containment = g.containment.label();
         String firstSignal = "SIG" + g.policy.signal;
         if (Log.enabled(Log.Level.INFO)) {
             // One line, whatever the command holds; the same decimal point in every locale.
-            Log.info((reason.equals("shutdown") ? "at shutdown" : reason.equals("orphaned") ? "leader exited"
+            Log.info((reason == Ending.SHUTDOWN ? "at shutdown" : reason == Ending.ORPHANED ? "leader exited"
                     : "dropped Process") + ": terminated group "
                     + g.pid + " (" + oneLine(g.command) + "), alive "
                     + String.format(Locale.ROOT, "%.1f", aliveMs / 1000.0) + " s, containment " + containment + ", "
@@ -63,7 +56,7 @@ final class LeakReport {
         }
         if (file == null) return;
         String json = "{\"time\":\"" + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\",\"reason\":\""
-                + reason + "\",\"pid\":" + g.pid + ",\"command\":" + quote(g.command) + ",\"alive_ms\":" + aliveMs
+                + reason.label + "\",\"pid\":" + g.pid + ",\"command\":" + quote(g.command) + ",\"alive_ms\":" + aliveMs
                 + ",\"signal\":\"" + (killed ? "SIGKILL" : firstSignal) + "\",\"escapees\":" + escapees
                 + ",\"containment\":\"" + containment + "\",\"members\":" + members + ",\"rss_bytes\":" + rssBytes
                 + ",\"started_at\":" + quote(g.origin == null ? "" : g.origin) + "}\n";

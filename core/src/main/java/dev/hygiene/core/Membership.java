@@ -113,7 +113,7 @@ final class Membership {
         List<ProcStat> out = new ArrayList<>();
         if (byMarker != null) {
             for (ProcStat s : byMarker.getOrDefault(g.marker, List.of())) {
-                if (!g.isolated || s.pgrp != g.pid) out.add(s);
+                if (!g.leadsGroup() || s.pgrp != g.pid) out.add(s);
             }
         } else {
             for (ProcStat k : known) {
@@ -211,7 +211,7 @@ final class Membership {
     List<ProcStat> members(ProcessGroup g) {
         ProcStat leader = byPid.get(g.pid);
         if (leader != null && !g.isLeader(leader)) return List.of(); // the number was reused
-        if (g.isolated) return byGroup.getOrDefault(g.pid, List.of());
+        if (g.leadsGroup()) return byGroup.getOrDefault(g.pid, List.of());
         // A tree: the leader and its descendants. Once the leader has exited its children belong to
         // a subreaper and can no longer be told apart from anyone else's.
         List<ProcStat> out = new ArrayList<>();

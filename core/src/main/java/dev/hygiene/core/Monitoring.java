@@ -118,8 +118,8 @@ final class Monitoring implements ProcessHygieneMXBean {
         List<GroupInfo> out = new ArrayList<>();
         for (ProcessGroup g : hygiene.groups()) {
             StopPolicy p = g.policy;
-            out.add(new GroupInfo(g.pid, g.command, (now - g.startedNanos) / 1_000_000, g.isolated,
-                    g.containment().label(), g.origin == null ? "" : g.origin,
+            out.add(new GroupInfo(g.pid, g.command, (now - g.startedNanos) / 1_000_000, g.leadsGroup(),
+                    g.containment.label(), g.origin == null ? "" : g.origin,
                     p.rule == null ? "" : p.rule, "SIG" + p.signal, p.mode(), p.grace.toMillis()));
         }
         out.sort((a, b) -> Long.compare(a.getPid(), b.getPid()));

@@ -3,9 +3,10 @@ package dev.hygiene.core;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A child the agent started and is responsible for: the child leads its own process group
- * ({@code isolated}, pgid == pid, see setpgid(2)), or, where that was not possible or not wanted
- * (the child shares the JVM's terminal, or no helper could run), it is tracked as the tree of its
+ * A child the agent started and is responsible for, with what contains it ({@link Containment}):
+ * the child leads its own process group (pgid == pid, see setpgid(2)), in a cgroup of its own
+ * where the JVM can create one; or, where a group was not possible or not wanted (the child
+ * shares the JVM's terminal, or no helper could run), it is tracked as the tree of its
  * descendants.
  *
  * <p>The group number is the leader's pid. The kernel does not hand that number to a new process
@@ -17,12 +18,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ProcessGroup {
 
-    /** The leader's pid; the group id when {@link #isolated}. */
+    /** The leader's pid; the group id when it {@link #leadsGroup}. */
     public final long pid;
     /** The leader's start time in clock ticks after boot (field 22 of /proc/PID/stat), 0 if unknown. */
     public final long startTime;
-    /** True if the leader leads its own process group; false if tracked as a process tree. */
-    public final boolean isolated;
+    /** What contains it and everything it starts. */
+    public final Containment containment;
+    /** The absolute path of its own cgroup directory where {@link #containment} is CGROUP, else null. */
+    public final String cgroup;
     /** The command line, for messages. */
     public final String command;
     /** System.nanoTime() when it was started. */
@@ -36,17 +39,20 @@ public final class ProcessGroup {
     public final String origin;
     /** How it is stopped: its first signal, leader first or not, its grace. */
     public final StopPolicy policy;
-    /** The absolute path of the child's own cgroup directory, or null if it has none (contained by its process group only). */
-    public volatile String cgroup;
-    /** Why the agent terminates it, once it does: shutdown, dropped, orphaned, destroy, terminate-all. */
-    volatile String ending;
+    /** Why the agent terminates it, once it does; null until then. */
+    volatile Ending ending;
     private final AtomicBoolean gone = new AtomicBoolean();
 
-    public ProcessGroup(long pid, long startTime, boolean isolated, String command, String marker, String origin,
-                        StopPolicy policy) {
+    /** @param cgroup its cgroup directory: non-null exactly where CONTAINMENT is CGROUP */
+    public ProcessGroup(long pid, long startTime, Containment containment, String cgroup, String command, String marker,
+                        String origin, StopPolicy policy) {
+        if ((containment == Containment.CGROUP) != (cgroup != null)) {
+            throw new IllegalArgumentException(containment + " with cgroup " + cgroup);
+        }
         this.pid = pid;
         this.startTime = startTime;
-        this.isolated = isolated;
+        this.containment = containment;
+        this.cgroup = cgroup;
         this.command = command;
         this.startedNanos = System.nanoTime();
         this.marker = marker;
@@ -59,9 +65,14 @@ public final class ProcessGroup {
         return gone.compareAndSet(false, true);
     }
 
-    /** What contains it: its cgroup, its process group, or (not isolated) its tree of descendants. */
-    public Containment containment() {
-        return cgroup != null ? Containment.CGROUP : isolated ? Containment.GROUP : Containment.TREE;
+    /** True if the leader leads its own process group (a cgroup's too), which is signalled as a whole. */
+    public boolean leadsGroup() {
+        return containment.leadsGroup;
+    }
+
+    /** Notes why the agent terminates it; the first reason stays. */
+    void end(Ending why) {
+        if (ending == null) ending = why;
     }
 
     /** True if STAT is this group's leader (same pid and start time), alive or zombie. */
@@ -71,6 +82,6 @@ public final class ProcessGroup {
 
     @Override
     public String toString() {
-        return (isolated ? "group " : "tree ") + pid + " (" + command + ")";
+        return (leadsGroup() ? "group " : "tree ") + pid + " (" + command + ")";
     }
 }

@@ -21,7 +21,10 @@ public interface ProcessHygieneMXBean {
     /** Started without a group of their own (tracked as trees), all reasons together. */
     long getProcessesNotIsolated();
 
-    /** Reason (terminal, setsid, no-helper, jdk-cannot-start, helper-failed) to count. */
+    /**
+     * Reason (terminal, setsid, no-helper, jdk-cannot-start, helper-failed, setpgid-failed: see
+     * NotIsolated) to count; reasons that never occurred are absent.
+     */
     Map<String, Long> getNotIsolatedReasons();
 
     /** Left alone entirely (keep, HYGIENE_KEEP=1). */

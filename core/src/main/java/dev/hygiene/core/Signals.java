@@ -96,7 +96,7 @@ final class Signals {
         List<ProcStat> byMember = new ArrayList<>();
         for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
             ProcessGroup g = e.getKey();
-            if (g.isolated && (direct || helper != null)) {
+            if (g.leadsGroup() && (direct || helper != null)) {
                 boolean inGroup = false;
                 for (ProcStat s : e.getValue()) {
                     if (s.pgrp == g.pid) inGroup = true;
@@ -116,7 +116,7 @@ final class Signals {
             // The helper could not run: fall back to the members we saw.
             if (!direct) {
                 for (Map.Entry<ProcessGroup, List<ProcStat>> e : members.entrySet()) {
-                    if (!e.getKey().isolated) continue;
+                    if (!e.getKey().leadsGroup()) continue;
                     for (ProcStat s : e.getValue()) if (s.pgrp == e.getKey().pid) byMember.add(s);
                 }
             }

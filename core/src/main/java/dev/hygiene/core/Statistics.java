@@ -2,7 +2,6 @@ package dev.hygiene.core;
 
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What the agent has done since it started, for the MBean: counters only, cheap to update. */
@@ -15,27 +14,29 @@ final class Statistics {
     final LongAdder terminatedBySigterm = new LongAdder();
     final LongAdder terminatedBySigkill = new LongAdder();
     final LongAdder escapeesCaught = new LongAdder();
-    private final ConcurrentHashMap<String, LongAdder> notIsolated = new ConcurrentHashMap<>();
+    private final LongAdder[] notIsolated = new LongAdder[NotIsolated.values().length];
 
-    void notIsolated(String reason) {
-        LongAdder n = notIsolated.get(reason);
-        if (n == null) {
-            LongAdder fresh = new LongAdder();
-            n = notIsolated.putIfAbsent(reason, fresh);
-            if (n == null) n = fresh;
-        }
-        n.increment();
+    Statistics() {
+        for (int i = 0; i < notIsolated.length; i++) notIsolated[i] = new LongAdder();
+    }
+
+    void notIsolated(NotIsolated reason) {
+        notIsolated[reason.ordinal()].increment();
     }
 
     long notIsolatedTotal() {
         long total = 0;
-        for (LongAdder n : notIsolated.values()) total += n.sum();
+        for (LongAdder n : notIsolated) total += n.sum();
         return total;
     }
 
+    /** Each reason that occurred, by its label, to its count. */
     Map<String, Long> notIsolatedByReason() {
         Map<String, Long> out = new TreeMap<>();
-        for (Map.Entry<String, LongAdder> e : notIsolated.entrySet()) out.put(e.getKey(), e.getValue().sum());
+        for (NotIsolated r : NotIsolated.values()) {
+            long n = notIsolated[r.ordinal()].sum();
+            if (n > 0) out.put(r.label, n);
+        }
         return out;
     }
 }

@@ -168,8 +168,8 @@ class EscalationTest {
         Process p = h.start(new ProcessBuilder("sh", "-c", "exit 3"));
         groups.add(p.pid());
         ProcessGroup g = h.groups().stream().filter(x -> x.pid == p.pid()).findFirst().orElseThrow();
-        org.junit.jupiter.api.Assumptions.assumeTrue(g.cgroup != null, "no cgroups here: " + g.containment());
-        assertEquals(Containment.CGROUP, g.containment());
+        org.junit.jupiter.api.Assumptions.assumeTrue(g.cgroup != null, "no cgroups here: " + g.containment);
+        assertEquals(Containment.CGROUP, g.containment);
         assertEquals(3, p.waitFor());
         assertTrue(java.nio.file.Files.isDirectory(java.nio.file.Path.of(g.cgroup)), "still there: nothing looked yet");
         List<Process> more = new ArrayList<>();
@@ -186,7 +186,7 @@ class EscalationTest {
             return !java.nio.file.Files.exists(java.nio.file.Path.of(g.cgroup));
         }, 5_000, "a later start to remove " + g.cgroup);
         assertTrue(h.groups().stream().noneMatch(x -> x == g), "the group is gone from the registry");
-        assertEquals(Containment.CGROUP, g.containment(), "what it was stays known");
+        assertEquals(Containment.CGROUP, g.containment, "what it was stays known");
     }
 
     @Test

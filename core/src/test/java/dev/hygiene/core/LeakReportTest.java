@@ -20,11 +20,12 @@ class LeakReportTest {
         Path file = tmp.resolve("report.jsonl");
         LeakReport r = new LeakReport(file);
         assertTrue(r.wanted());
-        ProcessGroup g = new ProcessGroup(1234, 99, true, "sh -c \"echo\\tx\"", "1.2.3", "com.example.Launcher.run(Launcher.java:42)",
-                Config.defaults().defaultPolicy());
-        r.group(g, "shutdown", false, 0, 3, 312_400_000L);
-        g.cgroup = "/sys/fs/cgroup/process-hygiene-1-2/c1";
-        r.group(g, "dropped", true, 2, 1, 4096);
+        ProcessGroup g = new ProcessGroup(1234, 99, Containment.GROUP, null, "sh -c \"echo\\tx\"", "1.2.3",
+                "com.example.Launcher.run(Launcher.java:42)", Config.defaults().defaultPolicy());
+        r.group(g, Ending.SHUTDOWN, new Escalation.Result(true, false, false, 0, 3, 312_400_000L, 0));
+        ProcessGroup c = new ProcessGroup(1234, 99, Containment.CGROUP, "/sys/fs/cgroup/process-hygiene-1-2/c1",
+                "sh -c \"echo\\tx\"", null, "com.example.Launcher.run(Launcher.java:42)", Config.defaults().defaultPolicy());
+        r.group(c, Ending.DROPPED, new Escalation.Result(true, true, false, 2, 1, 4096, 0));
         List<String> lines = Files.readAllLines(file);
         assertEquals(2, lines.size());
         assertTrue(lines.get(0).matches("\\{\"time\":\"[0-9T:-]+Z\",\"reason\":\"shutdown\",\"pid\":1234,"

@@ -35,7 +35,12 @@ class WatchdogFileTest {
     }
 
     private static ProcessGroup group(long pid) {
-        return new ProcessGroup(pid, 1000 + pid, true, "sh -c\tsleep\n1", pid % 2 == 0 ? "m." + pid : null, null,
+        return group(pid, null);
+    }
+
+    private static ProcessGroup group(long pid, String cgroup) {
+        return new ProcessGroup(pid, 1000 + pid, cgroup != null ? Containment.CGROUP : Containment.GROUP, cgroup,
+                "sh -c\tsleep\n1", pid % 2 == 0 ? "m." + pid : null, null,
                 pid == 11 ? new StopPolicy("db", Duration.ofSeconds(30), "INT", true) : Config.defaults().defaultPolicy());
     }
 
@@ -43,8 +48,7 @@ class WatchdogFileTest {
     void oneLinePerEventInTheHelpersFormat() throws Exception {
         Files.createFile(file());
         Watchdog w = new Watchdog(tmp);
-        ProcessGroup a = group(10);
-        a.cgroup = "/sys/fs/cgroup/unified/process-hygiene-1/child-10";
+        ProcessGroup a = group(10, "/sys/fs/cgroup/unified/process-hygiene-1/child-10");
         ProcessGroup b = group(11);
         w.track(a);
         w.track(b);

@@ -1,0 +1,50 @@
+package dev.hygiene.core;
+
+/**
+ * What happens once a group is gone (the escalation's outcome, or a finished child's cgroup
+ * found empty), exactly once per group: the counters, the JFR event, the watchdog's list, the
+ * leak report for a group the application left behind, a log line, its cgroup removed, and last
+ * the registry.
+ */
+final class Outcomes implements Escalation.Outcome {
+
+    private final Lifecycle life;
+
+    Outcomes(Lifecycle life) {
+        this.life = life;
+    }
+
+    @Override
+    public boolean census(ProcessGroup g) {
+        // For the leak report (shutdown, dropped); for the JFR event only where it is cheap (a
+        // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
+        Ending why = g.ending;
+        return (life.report.wanted() && why != null && why.leftBehind)
+                || (g.cgroup != null && FlightEvents.terminationEnabled());
+    }
+
+    @Override
+    public void gone(ProcessGroup g, Escalation.Result r) {
+        if (!g.markGone()) return; // reported already (the Cleaner and shutdown may race)
+        Ending why = g.ending;
+        if (r.signalled) {
+            Statistics stats = life.statistics;
+            (r.neededKill ? stats.terminatedBySigkill : stats.terminatedBySigterm).increment();
+            stats.escapeesCaught.add(r.escapees);
+            FlightEvents.termination(g, why, g.policy.signal, r);
+            // The application left something behind for the agent to terminate: a leak worth naming.
+            if (why != null && why.leftBehind) life.report.group(g, why, r);
+        }
+        Watchdog w = g.leadsGroup() ? life.watchdogIfStarted() : null;
+        if (w != null) w.untrack(g);
+        if (r.survived) Log.warn(g + " still has members 1 s after SIGKILL");
+        else Log.debug(g + (r.neededKill ? " killed after the grace period" : " terminated"));
+        // Empty now (unless members survived: then at shutdown, or by the watchdog at its end).
+        String cgroup = g.cgroup;
+        if (cgroup != null && !r.survived && !Cgroups.remove(cgroup)) {
+            Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
+        }
+        // Last: whoever waits for the registry to empty sees the records and counters complete.
+        life.registry.remove(g);
+    }
+}
