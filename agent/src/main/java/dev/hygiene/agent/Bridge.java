@@ -22,21 +22,26 @@ final class Bridge {
     static final String NAME = "java/lang/ProcessHygieneHook";
     static final String RESOURCE = "dev/hygiene/agent/ProcessHygieneHook.bin";
 
-    private static Function<Object[], Object> jdk;
+    /**
+     * The bridge itself, once defined: as a function of {cmd, env, dir, redirects,
+     * redirectErrorStream}, the JDK's own ProcessImpl.start. Set here only.
+     */
+    private static volatile Function<Object[], Object> jdk;
 
     private Bridge() {}
 
-    static synchronized boolean defined() {
-        return jdk != null;
+    /** The bridge (the JDK's own start), or null if it is not defined (yet, or ever). */
+    static Function<Object[], Object> jdk() {
+        return jdk;
     }
 
     /**
-     * Defines the bridge once; returns the JDK's own start as a function of {cmd, env, dir,
-     * redirects, redirectErrorStream}.
+     * Defines the bridge once, and sets its two hooks (the only place they are set). From then on
+     * {@link #jdk()} is the JDK's own start.
      */
     @SuppressWarnings("unchecked")
-    static synchronized Function<Object[], Object> define(Instrumentation inst) throws ReflectiveOperationException, IOException {
-        if (jdk != null) return jdk;
+    static synchronized void define(Instrumentation inst) throws ReflectiveOperationException, IOException {
+        if (jdk != null) return;
         inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
                 Map.of("java.lang", Set.of(Bridge.class.getModule())), Set.of(), Map.of());
         byte[] bytes;
@@ -50,7 +55,6 @@ final class Bridge {
         Constructor<?> c = bridge.getDeclaredConstructor();
         c.setAccessible(true);
         jdk = (Function<Object[], Object>) c.newInstance();
-        return jdk;
     }
 
     private static void set(Class<?> bridge, String field, Object value) throws ReflectiveOperationException {

@@ -22,9 +22,8 @@ import java.util.function.Function;
  */
 final class Hooks {
 
+    /** The agent; set once, by Installation. Until then the hooks let everything through. */
     static volatile ProcessHygiene hygiene;
-    /** The JDK's own ProcessImpl.start, through the bridge: {cmd, env, dir, redirects, merge}. */
-    static volatile Function<Object[], Object> jdk;
     private static volatile boolean failed;
 
     private Hooks() {}
@@ -124,7 +123,7 @@ final class Hooks {
         }
 
         Object call(Object[] a) {
-            return jdk.apply(a);
+            return Bridge.jdk().apply(a);
         }
     }
 
@@ -152,7 +151,7 @@ final class Hooks {
 
         @Override
         public Object run() {
-            return jdk.apply(args);
+            return Bridge.jdk().apply(args);
         }
     }
 

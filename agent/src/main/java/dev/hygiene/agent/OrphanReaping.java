@@ -79,12 +79,12 @@ final class OrphanReaping {
         @Override
         public ToIntBiFunction<long[], LongPredicate> get() {
             try {
-                // Loading ProcessBuilder rewrites it and defines the bridge (Hooks.jdk is the bridge).
+                // Loading ProcessBuilder rewrites it and defines the bridge (Bridge.jdk() is the bridge).
                 Class.forName("java.lang.ProcessBuilder", false, null);
             } catch (ClassNotFoundException e) {
                 return null;
             }
-            Object bridge = Hooks.jdk;
+            Object bridge = Bridge.jdk();
             if (transformer.disabled()) return null; // the transformer has said why
             if (bridge == null) {
                 Log.warn("the JVM is pid 1, but java.lang.ProcessBuilder was loaded before the agent: orphans are not reaped");

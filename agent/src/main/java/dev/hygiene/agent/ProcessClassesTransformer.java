@@ -7,7 +7,6 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
-import java.util.function.Function;
 
 /**
  * Rewrites two calls in the JDK's process classes as they load (neither is loaded before premain),
@@ -57,7 +56,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             byte[] out = redirect.apply(bytes);
             // Under a SecurityManager the class load may be the application's: the definition
             // (java.lang opened to the agent, a private lookup) is the agent's own work.
-            if (redirect == START) Hooks.jdk = DefineBridge.define(inst);
+            if (redirect == START) DefineBridge.define(inst);
             else destroyRedirected = true;
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
             return out;
@@ -79,11 +78,12 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
      * of orphans stops first: it relies on every start going through the bridge.
      */
     /** Bridge.define, privileged where a SecurityManager can be installed. */
-    private static final class DefineBridge implements PrivilegedAction<Function<Object[], Object>> {
+    private static final class DefineBridge implements PrivilegedAction<Void> {
         private final Instrumentation inst;
 
-        static Function<Object[], Object> define(Instrumentation inst) throws ReflectiveOperationException, java.io.IOException {
-            return Privileged.POSSIBLE ? Privileged.run(new DefineBridge(inst)) : Bridge.define(inst);
+        static void define(Instrumentation inst) throws ReflectiveOperationException, java.io.IOException {
+            if (Privileged.POSSIBLE) Privileged.run(new DefineBridge(inst));
+            else Bridge.define(inst);
         }
 
         DefineBridge(Instrumentation inst) {
@@ -91,9 +91,10 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         }
 
         @Override
-        public Function<Object[], Object> run() {
+        public Void run() {
             try {
-                return Bridge.define(inst);
+                Bridge.define(inst);
+                return null;
             } catch (ReflectiveOperationException | java.io.IOException e) {
                 throw new IllegalStateException(e.toString(), e);
             }
