@@ -36,6 +36,7 @@
 #include "pidfd.h"
 #include "protocol.h"
 #include "signals.h"
+#include "watchdog.h"
 
 #include <dirent.h>
 #include <errno.h>
