@@ -1,11 +1,10 @@
-/* groups: what /proc says about process groups, and signals that are safe to send. */
+/* groups: what /proc says about processes and their groups. */
 #define _GNU_SOURCE
 #include "groups.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,13 +129,4 @@ int proc_has_marker(pid_t pid, const char *marker) {
     }
     free(buf);
     return found;
-}
-
-int group_kill(pid_t pgid, int sig) {
-    if (pgid <= 1 || pgid == getpgrp()) {
-        errno = EPERM;
-        return -1;
-    }
-    if (kill(-pgid, sig) != 0 && errno != ESRCH) return -1;
-    return 0;
 }

@@ -1,4 +1,4 @@
-/* groups: what /proc says about process groups, and signals that are safe to send. See proc(5). */
+/* groups: what /proc says about processes and their groups. See proc(5). */
 #ifndef HYGIENE_GROUPS_H
 #define HYGIENE_GROUPS_H
 
@@ -26,8 +26,5 @@ size_t proc_all(struct proc **out);
 /* 1 if MARKER is the last (innermost) token of MARKER_VAR in PID's environment, 0 if not or
  * unreadable (another user). */
 int proc_has_marker(pid_t pid, const char *marker);
-
-/* kill(-pgid, sig), refused for pgid <= 1 and for our own group. 0 if sent or the group is gone. */
-int group_kill(pid_t pgid, int sig);
 
 #endif

@@ -15,53 +15,16 @@
  */
 #define _GNU_SOURCE
 #include "signal_mode.h"
-#include "groups.h"
 #include "number.h"
-#include "pidfd.h"
 #include "signals.h"
 #include "usage.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* SIG to group PGID (CONT after any but KILL); 0, or 1 (said on stderr). */
-/* SIG to group PGID (CONT after any but KILL); 0, or 1 (said on stderr). */
-static int signal_group(pid_t pgid, int sig, const char *name) {
-    if (pgid == getpgrp()) {
-        fprintf(stderr, "hygiene-helper: refusing group %d: it is our own (the JVM's) group\n", (int) pgid);
-        return 1;
-    }
-    if (group_kill(pgid, sig) != 0) {
-        fprintf(stderr, "hygiene-helper: kill(-%d, %s): %s\n", (int) pgid, name, strerror(errno));
-        return 1;
-    }
-    if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
-        fprintf(stderr, "hygiene-helper: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
-        return 1;
-    }
-    return 0;
-}
-
-/* SIG to process PID if it started at START (CONT after any but KILL); 0, or 1 (said on stderr). */
-static int signal_process(pid_t pid, unsigned long long start, int sig, const char *name) {
-    if (pid == getpid() || pid == getppid()) {
-        fprintf(stderr, "hygiene-helper: refusing pid %d: it is ourselves or our parent (the JVM)\n", (int) pid);
-        return 1;
-    }
-    int r = proc_signal(pid, start, sig);
-    if (r < 0) {
-        fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, %s): %s\n", (int) pid, name, strerror(errno));
-        return 1;
-    }
-    if (r == 0 && sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
-        fprintf(stderr, "hygiene-helper: pidfd_send_signal(%d, CONT): %s\n", (int) pid, strerror(errno));
-        return 1;
-    }
-    return 0;
-}
+/* How this mode's lines on stderr start. */
+#define WHO "hygiene-helper"
 
 int run_signal(int argc, char **argv) {
     /* argv: signal TERM|INT|HUP|QUIT|USR1|USR2|KILL TARGET... */
@@ -83,13 +46,14 @@ int run_signal(int argc, char **argv) {
                  && (at == NULL || parse_number(at + 1, ~0ULL, &start) == 0);
         }
         if (!ok) {
-            if (at == NULL) fprintf(stderr, "hygiene-helper: refusing group '%s': not a group number above 1\n", argv[i]);
-            else fprintf(stderr, "hygiene-helper: refusing process '%s': not PID@START with a pid above 1\n", argv[i]);
+            if (at == NULL) fprintf(stderr, WHO ": refusing group '%s': not a group number above 1\n", argv[i]);
+            else fprintf(stderr, WHO ": refusing process '%s': not PID@START with a pid above 1\n", argv[i]);
             status = 1;
             continue;
         }
-        if (at == NULL) status |= signal_group((pid_t) id, sig, argv[1]);
-        else status |= signal_process((pid_t) id, start, sig, argv[1]);
+        /* Our group and our parent are the JVM's: never signalled. */
+        if (at == NULL) status |= send_to_group((pid_t) id, sig, getpgrp(), WHO);
+        else status |= send_to_process((pid_t) id, start, sig, getppid(), WHO);
     }
     return status;
 }

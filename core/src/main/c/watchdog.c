@@ -53,6 +53,9 @@
 /* How often the members are counted while they are given time to go. */
 #define SCAN_MS 10
 
+/* How the watchdog's lines on stderr start. */
+#define WHO "hygiene-helper: watch"
+
 static struct groups_file list;
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
@@ -69,26 +72,15 @@ static void sleep_ms(long ms) {
     }
 }
 
-/* SIG to one process (and CONT after the stop signal), if it still is the one that started at START. */
+/* SIG (and CONT after a stop signal) to one process, if it still is the one that started at START. */
 static void signal_one(pid_t pid, unsigned long long start, int sig) {
-    if (proc_signal(pid, start, sig) < 0) {
-        fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_label(sig), (int) pid, strerror(errno));
-    } else if (sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
-        fprintf(stderr, "hygiene-helper: watch: signal CONT to pid %d: %s\n", (int) pid, strerror(errno));
-    }
+    /* Said on stderr if it fails; the escalation goes on regardless, SIGKILL follows at the grace. */
+    (void) send_to_process(pid, start, sig, 0, WHO);
 }
 
-/* SIG to the whole group (and CONT after the stop signal); refused for the JVM's group. */
+/* SIG (and CONT after a stop signal) to the whole group; refused for the JVM's group. */
 static void signal_group(pid_t pgid, int sig) {
-    if (pgid == jvm_group) {
-        fprintf(stderr, "hygiene-helper: watch: refusing group %d: it is the JVM's own group\n", (int) pgid);
-        return;
-    }
-    if (group_kill(pgid, sig) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_label(sig), strerror(errno));
-    } else if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
-    }
+    (void) send_to_group(pgid, sig, jvm_group, WHO); /* as above */
 }
 
 static const struct proc *find(const struct proc *all, size_t n, pid_t pid) {
