@@ -1,6 +1,7 @@
 /* cgroup: what the watchdog reads and writes in a cgroup v2 directory. */
 #define _GNU_SOURCE
 #include "cgroup.h"
+#include "number.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,12 +76,8 @@ long cgroup_procs(const char *dir, pid_t **out) {
     long n = 0;
     for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(line, &end, 10);
-        if (errno == 0 && end != line && *end == '\0' && v > 0 && v <= 0x7fffffffL && (size_t) n < lines) {
-            pids[n++] = (pid_t) v;
-        }
+        unsigned long long v;
+        if (parse_number(line, 0x7fffffffULL, &v) == 0 && v > 0 && (size_t) n < lines) pids[n++] = (pid_t) v;
     }
     free(text);
     *out = pids;

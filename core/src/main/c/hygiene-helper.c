@@ -20,7 +20,7 @@
  *       Prints the protocol version, for the agent's self-check.
  *
  * The rest, shared by the modes: signals.c (sending a signal to a group or a process, and the
- * signals' names), pidfd.c (a signal that cannot reach a reused pid), groups.c (/proc),
+ * signals' names), pidfd.c (a signal that cannot reach a reused pid), proc.c (/proc),
  * groups_file.c (the watchdog's list of groups), cgroup_enter.c and cgroup.c (cgroup v2),
  * number.c (numbers parsed with checks), protocol.h (what the JVM and the helper agree on).
  *

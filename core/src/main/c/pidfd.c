@@ -1,7 +1,7 @@
 /* pidfd: signals to one process that cannot reach another process that got its pid number. */
 #define _GNU_SOURCE
 #include "pidfd.h"
-#include "groups.h"
+#include "proc.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -29,14 +29,14 @@
  * extracted to. It starts no process, so it leaves no zombie.
  */
 #define _GNU_SOURCE
+#include "watchdog.h"
 #include "cgroup.h"
-#include "groups.h"
 #include "groups_file.h"
 #include "number.h"
 #include "pidfd.h"
+#include "proc.h"
 #include "protocol.h"
 #include "signals.h"
-#include "watchdog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -243,15 +243,12 @@ static void json_string(FILE *f, const char *s) {
 }
 
 static void report(int info, const char *path) {
-    double uptime = 0;
-    FILE *u = fopen("/proc/uptime", "r");
-    if (u == NULL) {
-        fprintf(stderr, "hygiene-helper: watch: open /proc/uptime: %s\n", strerror(errno));
-    } else {
-        if (fscanf(u, "%lf", &uptime) != 1) uptime = 0;
-        fclose(u);
+    long long uptime_ms;
+    if (proc_uptime_ms(&uptime_ms) != 0) {
+        fprintf(stderr, WHO ": read(/proc/uptime): %s\n", strerror(errno));
+        uptime_ms = -1;
     }
-    long ticks = sysconf(_SC_CLK_TCK);
+    long ticks = sysconf(_SC_CLK_TCK); /* -1 only for a name it does not know */
     FILE *out = NULL;
     if (path != NULL && strcmp(path, "-") != 0) {
         out = fopen(path, "a");
@@ -263,7 +260,8 @@ static void report(int info, const char *path) {
     for (size_t i = 0; i < list.ngroups; i++) {
         struct group *g = &list.groups[i];
         if (!g->signalled) continue;
-        long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
+        /* -1: not known. */
+        long long alive = ticks > 0 && uptime_ms >= 0 ? uptime_ms - (long long) (g->start * 1000 / (unsigned long long) ticks) : -1;
         char first[16];
         snprintf(first, sizeof first, "SIG%s", signal_label(g->stop_signal));
         const char *sig = g->killed ? "SIGKILL" : first;

@@ -1,6 +1,7 @@
-/* groups: what /proc says about processes and their groups. */
+/* proc: what /proc says about processes and their groups. */
 #define _GNU_SOURCE
-#include "groups.h"
+#include "proc.h"
+#include "number.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,31 +11,62 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Reads /proc/NAME into BUF (SIZE bytes, NUL-terminated): its length, or -1 with errno. */
+static ssize_t read_small(const char *name, char *buf, size_t size) {
+    int fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t n = read(fd, buf, size - 1);
+    int err = errno;
+    close(fd); /* only read from: close cannot lose anything */
+    if (n < 0) {
+        errno = err;
+        return -1;
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+/* The fields of /proc/PID/stat from the state on (field 3): the fields it counts. */
+#define STAT_FIELDS 20
+#define STAT_STATE 0
+#define STAT_PGRP 2
+#define STAT_START 19 /* field 22, starttime */
+
 int proc_read(pid_t pid, struct proc *out) {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%d/stat", (int) pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return -1;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0) return -1;
-    buf[n] = '\0';
+    if (read_small(path, buf, sizeof buf) < 0) return -1;
     /* The command name may hold spaces and parentheses: count fields from the last ')'. */
     char *p = strrchr(buf, ')');
-    if (p == NULL || p[1] == '\0') return -1;
-    p += 2;
-    char state;
-    int ppid, pgrp;
-    unsigned long long start;
+    if (p == NULL || p[1] != ' ') {
+        errno = EINVAL;
+        return -1;
+    }
     /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime
-     * cstime priority nice num_threads itrealvalue starttime */
-    if (sscanf(p, "%c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
-               &state, &ppid, &pgrp, &start) != 4) {
+     * cstime priority nice num_threads itrealvalue starttime, each followed by one space (more
+     * fields follow starttime). */
+    char *field[STAT_FIELDS];
+    p += 2;
+    for (int k = 0; k < STAT_FIELDS; k++) {
+        char *space = strchr(p, ' ');
+        if (space == NULL) {
+            errno = EINVAL;
+            return -1;
+        }
+        *space = '\0';
+        field[k] = p;
+        p = space + 1;
+    }
+    unsigned long long pgrp, start;
+    if (field[STAT_STATE][0] == '\0' || field[STAT_STATE][1] != '\0'
+        || parse_number(field[STAT_PGRP], 0x7fffffffULL, &pgrp) != 0
+        || parse_number(field[STAT_START], ~0ULL, &start) != 0) {
+        errno = EINVAL;
         return -1;
     }
     out->pid = pid;
-    out->pgrp = pgrp;
-    out->state = state;
+    out->pgrp = (pid_t) pgrp;
+    out->state = field[STAT_STATE][0];
     out->start = start;
     return 0;
 }
@@ -58,10 +90,9 @@ size_t proc_all(struct proc **out) {
     }
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        char *end = NULL;
-        errno = 0;
-        long pid = strtol(e->d_name, &end, 10);
-        if (errno != 0 || end == e->d_name || *end != '\0' || pid <= 0 || pid > 0x7fffffffL) continue;
+        unsigned long long pid;
+        /* Not a number: not a process (self, sys, ...). */
+        if (parse_number(e->d_name, 0x7fffffffULL, &pid) != 0 || pid == 0) continue;
         if (n == cap) {
             struct proc *more = realloc(all, 2 * cap * sizeof *all);
             if (more == NULL) {
@@ -129,4 +160,39 @@ int proc_has_marker(pid_t pid, const char *marker) {
     }
     free(buf);
     return found;
+}
+
+int proc_uptime_ms(long long *ms) {
+    char buf[128];
+    if (read_small("/proc/uptime", buf, sizeof buf) < 0) return -1;
+    /* "SECONDS.FRACTION IDLE\n", the fraction in hundredths. */
+    char *end = buf + strcspn(buf, " \n");
+    *end = '\0';
+    char *dot = strchr(buf, '.');
+    const char *fraction = "";
+    if (dot != NULL) {
+        *dot = '\0';
+        fraction = dot + 1;
+    }
+    unsigned long long seconds, thousandths = 0;
+    if (parse_number(buf, 1ULL << 40, &seconds) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        char c = fraction[0] == '\0' ? '0' : *fraction++;
+        if (c < '0' || c > '9') {
+            errno = EINVAL;
+            return -1;
+        }
+        thousandths = thousandths * 10 + (unsigned long long) (c - '0');
+    }
+    for (; *fraction != '\0'; fraction++) {
+        if (*fraction < '0' || *fraction > '9') {
+            errno = EINVAL;
+            return -1;
+        }
+    }
+    *ms = (long long) (seconds * 1000 + thousandths);
+    return 0;
 }
