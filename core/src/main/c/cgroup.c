@@ -44,7 +44,7 @@ static char *read_all(const char *dir, const char *name, size_t *length) {
         if (r < 0) {
             int err = errno;
             free(buf);
-            close(fd);
+            close(fd); /* only read from: close cannot lose anything */
             errno = err;
             return NULL;
         }
@@ -52,7 +52,7 @@ static char *read_all(const char *dir, const char *name, size_t *length) {
         len += (size_t) r;
     }
     int err = errno;
-    close(fd);
+    close(fd); /* as above */
     errno = err;
     if (buf == NULL) return NULL; /* errno: ENOMEM */
     buf[len] = '\0';

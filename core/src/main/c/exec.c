@@ -18,7 +18,10 @@
  * cannot be written does it say why on stderr.
  *
  * This runs at every start of a child: it stays cheap (no stdio on the way to execve, no syscall
- * beyond those above), and the child's stderr belongs to the application. See setpgid(2),
+ * beyond those above), and the child's stderr belongs to the application: it says nothing there
+ * when the program runs, nor for the failures it reports in REPORT_DIR. Only what neither the
+ * agent nor the program would otherwise learn of is said on stderr: setpgid failing, no memory for
+ * the marked environment or the /bin/sh argv, or a report that cannot be written. See setpgid(2),
  * execve(2).
  */
 #define _GNU_SOURCE
@@ -50,12 +53,16 @@ static int report_exec_failure(const char *dir, int err) {
     return ok ? 0 : -1;
 }
 
-/* The environment with MARKER added to MARKER_VAR (appended to a list a parent JVM started). */
+/* The environment with MARKER added to MARKER_VAR (appended to a list a parent JVM started). Out
+ * of memory, the environment as it is (said on stderr): the program still runs, unmarked. */
 static char **marked_environment(const char *marker) {
     size_t n = 0;
     while (environ[n] != NULL) n++;
     char **env = calloc(n + 2, sizeof(char *));
-    if (env == NULL) return environ;
+    if (env == NULL) {
+        fprintf(stderr, "hygiene-helper: calloc(%zu, %zu): %s\n", n + 2, sizeof(char *), strerror(errno));
+        return environ;
+    }
     size_t var = strlen(MARKER_VAR), k = 0;
     const char *outer = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -64,7 +71,11 @@ static char **marked_environment(const char *marker) {
     }
     size_t len = var + 1 + (outer ? strlen(outer) + 1 : 0) + strlen(marker) + 1;
     char *entry = malloc(len);
-    if (entry == NULL) return environ;
+    if (entry == NULL) {
+        fprintf(stderr, "hygiene-helper: malloc(%zu): %s\n", len, strerror(errno));
+        free(env);
+        return environ;
+    }
     if (outer != NULL && outer[0] != '\0') snprintf(entry, len, "%s=%s %s", MARKER_VAR, outer, marker);
     else snprintf(entry, len, "%s=%s", MARKER_VAR, marker);
     env[k++] = entry;
@@ -86,7 +97,9 @@ int run_exec(int argc, char **argv) {
     if (strcmp(cgroup, "-") != 0) {
         const char *call = "mkdir";
         if (cgroup_enter(cgroup, &call) == 0) contained = 1;
-        else cgroup_report_failure(report_dir, cgroup, call, errno);
+        /* Silent even if the report cannot be written: it only says why; the agent learns of the
+         * failure itself from /proc/PID/cgroup. */
+        else (void) cgroup_report_failure(report_dir, cgroup, call, errno);
     }
     /* The marker only where no cgroup holds the descendants: with one, the environment is
      * exactly the application's. */
@@ -95,7 +108,7 @@ int run_exec(int argc, char **argv) {
     /* Lead a new process group. Failure leaves the child in the JVM's group; the agent reads the
      * group back from /proc and treats such a child as not isolated. */
     if (setpgid(0, 0) != 0) {
-        fprintf(stderr, "hygiene-helper: setpgid: %s\n", strerror(errno));
+        fprintf(stderr, "hygiene-helper: setpgid(0, 0): %s\n", strerror(errno));
     }
 
     execve(path, child_argv, environ);
@@ -105,7 +118,7 @@ int run_exec(int argc, char **argv) {
         int n = argc - 5; /* ARGV0 and the args */
         char **sh_argv = calloc((size_t) n + 2, sizeof(char *));
         if (sh_argv == NULL) {
-            fprintf(stderr, "hygiene-helper: calloc: %s\n", strerror(errno));
+            fprintf(stderr, "hygiene-helper: calloc(%d, %zu): %s\n", n + 2, sizeof(char *), strerror(errno));
             _exit(127);
         }
         sh_argv[0] = "/bin/sh";
@@ -116,7 +129,7 @@ int run_exec(int argc, char **argv) {
         err = errno;
     }
     if (report_exec_failure(report_dir, err) != 0) {
-        fprintf(stderr, "hygiene-helper: execve %s: %s\n", path, strerror(err));
+        fprintf(stderr, "hygiene-helper: execve(%s): %s\n", path, strerror(err));
     }
     _exit(127);
 }

@@ -24,10 +24,12 @@
  * groups_file.c (the watchdog's list of groups), cgroup_enter.c and cgroup.c (cgroup v2),
  * number.c (numbers parsed with checks), protocol.h (what the JVM and the helper agree on).
  *
- * A failing call is named on stderr as "hygiene-helper: [MODE: ]CALL(ARGS): ERROR", save where a
- * comment says why saying nothing is right (the exec mode keeps the child's stderr the
- * application's).
+ * A failing call is named on stderr as "hygiene-helper: [watch: ]CALL(ARGS): ERROR", save where
+ * a comment says why saying nothing is right (a process that is gone already, a descriptor only
+ * read from, the exec mode's silence on the child's stderr, which is the application's). A line
+ * that stderr itself cannot take has nowhere else to go: fprintf(stderr) is never checked.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,7 +55,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "signal") == 0) return run_signal(argc - 1, argv + 1);
     if (strcmp(argv[1], "watch") == 0) return run_watch(argc - 1, argv + 1);
     if (strcmp(argv[1], "version") == 0) {
-        puts(PROTOCOL);
+        if (puts(PROTOCOL) == EOF || fflush(stdout) != 0) {
+            fprintf(stderr, "hygiene-helper: write(stdout): %s\n", strerror(errno));
+            return 1;
+        }
         return 0;
     }
     return usage();

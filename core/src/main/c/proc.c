@@ -80,15 +80,16 @@ size_t proc_all(struct proc **out) {
     struct proc *all = malloc(cap * sizeof *all);
     *out = all;
     if (all == NULL) {
-        fprintf(stderr, "hygiene-helper: malloc: %s\n", strerror(errno));
+        fprintf(stderr, "hygiene-helper: malloc(%zu): %s\n", cap * sizeof *all, strerror(errno));
         return 0;
     }
     DIR *d = opendir("/proc");
     if (d == NULL) {
-        fprintf(stderr, "hygiene-helper: opendir /proc: %s\n", strerror(errno));
+        fprintf(stderr, "hygiene-helper: opendir(/proc): %s\n", strerror(errno));
         return 0;
     }
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(d)) != NULL) {
         unsigned long long pid;
         /* Not a number: not a process (self, sys, ...). */
@@ -97,15 +98,20 @@ size_t proc_all(struct proc **out) {
             struct proc *more = realloc(all, 2 * cap * sizeof *all);
             if (more == NULL) {
                 /* What was read so far is still a valid (partial) answer. */
-                fprintf(stderr, "hygiene-helper: realloc: %s\n", strerror(errno));
+                fprintf(stderr, "hygiene-helper: realloc(%zu): %s\n", 2 * cap * sizeof *all, strerror(errno));
+                errno = 0;
                 break;
             }
             all = more;
             cap *= 2;
         }
+        /* Unreadable: gone since readdir (ENOENT, ESRCH), so not a process to count. */
         if (proc_read((pid_t) pid, &all[n]) == 0) n++;
+        errno = 0;
     }
-    closedir(d);
+    /* What was read so far is still a valid (partial) answer. */
+    if (errno != 0) fprintf(stderr, "hygiene-helper: readdir(/proc): %s\n", strerror(errno));
+    closedir(d); /* only read from: close cannot lose anything */
     *out = all;
     return n;
 }
@@ -113,30 +119,35 @@ size_t proc_all(struct proc **out) {
 int proc_has_marker(pid_t pid, const char *marker) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/environ", (int) pid);
+    /* Not ours to read (EACCES: another user's process) or gone (ENOENT): not marked as ours. */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 0;
     size_t cap = 16384, len = 0;
     char *buf = malloc(cap + 1);
     if (buf == NULL) {
-        fprintf(stderr, "hygiene-helper: malloc: %s\n", strerror(errno));
-        close(fd);
+        fprintf(stderr, "hygiene-helper: malloc(%zu): %s\n", cap + 1, strerror(errno));
+        close(fd); /* only read from: close cannot lose anything */
         return 0;
     }
     for (;;) {
         if (len == cap) {
             char *more = realloc(buf, 2 * cap + 1);
             if (more == NULL) {
-                fprintf(stderr, "hygiene-helper: realloc: %s\n", strerror(errno));
+                /* What was read so far is searched. */
+                fprintf(stderr, "hygiene-helper: realloc(%zu): %s\n", 2 * cap + 1, strerror(errno));
                 break;
             }
             buf = more;
             cap *= 2;
         }
         ssize_t r = read(fd, buf + len, cap - len);
+        /* r < 0: the process exited meanwhile (ESRCH), or it was not ours to read after all; what
+         * was read is searched, as for a process that had no more. No handler is installed, so
+         * there is no EINTR. */
         if (r <= 0) break;
         len += (size_t) r;
     }
-    close(fd);
+    close(fd); /* as above */
     buf[len] = '\0';
     int found = 0;
     size_t var = strlen(MARKER_VAR), mlen = strlen(marker);
