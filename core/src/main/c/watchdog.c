@@ -257,7 +257,7 @@ static void report(int info, const char *path) {
         out = fopen(path, "a");
         if (out == NULL) fprintf(stderr, WHO ": fopen(%s, a): %s\n", path, strerror(errno));
     }
-    time_t t = time(NULL); /* fails only for a bad pointer */
+    time_t t = time(NULL); /* fails only for a bad pointer, and NULL is none */
     char stamp[32] = "";
     struct tm utc;
     if (gmtime_r(&t, &utc) == NULL) fprintf(stderr, WHO ": gmtime_r(%lld): %s\n", (long long) t, strerror(errno));
