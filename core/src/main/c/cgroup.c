@@ -1,6 +1,7 @@
 /* cgroup: what the watchdog reads and writes in a cgroup v2 directory. */
 #define _GNU_SOURCE
 #include "cgroup.h"
+#include "number.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,7 @@ static char *read_all(const char *dir, const char *name, size_t *length) {
         if (r < 0) {
             int err = errno;
             free(buf);
-            close(fd);
+            close(fd); /* only read from: close cannot lose anything */
             errno = err;
             return NULL;
         }
@@ -51,7 +52,7 @@ static char *read_all(const char *dir, const char *name, size_t *length) {
         len += (size_t) r;
     }
     int err = errno;
-    close(fd);
+    close(fd); /* as above */
     errno = err;
     if (buf == NULL) return NULL; /* errno: ENOMEM */
     buf[len] = '\0';
@@ -75,12 +76,8 @@ long cgroup_procs(const char *dir, pid_t **out) {
     long n = 0;
     for (char *line = text, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
         *nl = '\0';
-        char *end = NULL;
-        errno = 0;
-        long v = strtol(line, &end, 10);
-        if (errno == 0 && end != line && *end == '\0' && v > 0 && v <= 0x7fffffffL && (size_t) n < lines) {
-            pids[n++] = (pid_t) v;
-        }
+        unsigned long long v;
+        if (parse_number(line, 0x7fffffffULL, &v) == 0 && v > 0 && (size_t) n < lines) pids[n++] = (pid_t) v;
     }
     free(text);
     *out = pids;

@@ -29,7 +29,7 @@ int cgroup_enter(const char *dir, const char **call) {
     } else if (write(fd, "0", 1) != 1) {
         *call = "write";
         int err = errno;
-        close(fd);
+        close(fd); /* the write failed already: its errno is the one that says why */
         errno = err;
         fd = -1;
     } else if (close(fd) != 0) {
@@ -41,7 +41,8 @@ int cgroup_enter(const char *dir, const char **call) {
     }
     int err = errno;
     /* Empty (we never entered it), so rmdir succeeds; if it does not, the agent still reads the
-     * truth from /proc/PID/cgroup. */
+     * truth from /proc/PID/cgroup, and the exec mode stays silent (the child's stderr is the
+     * application's). */
     rmdir(dir);
     errno = err;
     return -1;

@@ -130,12 +130,12 @@ int groups_file_read(const char *path, struct groups_file *out) {
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int err = errno;
-        close(fd);
+        close(fd); /* only read from: close cannot lose anything */
         errno = err;
         return -1;
     }
     if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        close(fd);
+        close(fd); /* as above */
         errno = EPERM;
         return -1;
     }
@@ -162,7 +162,7 @@ int groups_file_read(const char *path, struct groups_file *out) {
         len += (size_t) r;
     }
     if (buf == NULL) err = errno;
-    close(fd);
+    close(fd); /* as above */
     if (err != 0) {
         free(buf);
         errno = err;

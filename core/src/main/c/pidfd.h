@@ -16,7 +16,8 @@ int pidfd_open_pid(pid_t pid);
  * between. Where pidfd_open is ENOSYS, kill(2) after the same check. Refuses PID <= 1 and
  * ourselves (EPERM).
  * Returns 0 if sent, 1 if not sent because the process is gone or PID now belongs to another
- * process (not an error), -1 with errno if refused or failed. */
-int proc_signal(pid_t pid, unsigned long long start, int sig);
+ * process (not an error), -1 with errno if refused or failed; *CALL then names the call that
+ * failed ("pidfd_open", "pidfd_send_signal", or "kill" where pidfd_open is ENOSYS). */
+int proc_signal(pid_t pid, unsigned long long start, int sig, const char **call);
 
 #endif

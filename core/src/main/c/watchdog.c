@@ -29,11 +29,12 @@
  * extracted to. It starts no process, so it leaves no zombie.
  */
 #define _GNU_SOURCE
+#include "watchdog.h"
 #include "cgroup.h"
-#include "groups.h"
 #include "groups_file.h"
 #include "number.h"
 #include "pidfd.h"
+#include "proc.h"
 #include "protocol.h"
 #include "signals.h"
 
@@ -52,42 +53,35 @@
 /* How often the members are counted while they are given time to go. */
 #define SCAN_MS 10
 
+/* How the watchdog's lines on stderr start. */
+#define WHO "hygiene-helper: watch"
+
 static struct groups_file list;
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
 
 static long long now_ms(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* fails only for a clock it does not have; every Linux has this one */
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void sleep_ms(long ms) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    /* Besides EINTR (the rest is slept), nanosleep fails only for a time out of range (EINVAL). */
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
 
-/* SIG to one process (and CONT after the stop signal), if it still is the one that started at START. */
+/* SIG (and CONT after a stop signal) to one process, if it still is the one that started at START. */
 static void signal_one(pid_t pid, unsigned long long start, int sig) {
-    if (proc_signal(pid, start, sig) < 0) {
-        fprintf(stderr, "hygiene-helper: watch: signal %s to pid %d: %s\n", signal_label(sig), (int) pid, strerror(errno));
-    } else if (sig != SIGKILL && proc_signal(pid, start, SIGCONT) < 0) {
-        fprintf(stderr, "hygiene-helper: watch: signal CONT to pid %d: %s\n", (int) pid, strerror(errno));
-    }
+    /* Said on stderr if it fails; the escalation goes on regardless, SIGKILL follows at the grace. */
+    (void) send_to_process(pid, start, sig, 0, WHO);
 }
 
-/* SIG to the whole group (and CONT after the stop signal); refused for the JVM's group. */
+/* SIG (and CONT after a stop signal) to the whole group; refused for the JVM's group. */
 static void signal_group(pid_t pgid, int sig) {
-    if (pgid == jvm_group) {
-        fprintf(stderr, "hygiene-helper: watch: refusing group %d: it is the JVM's own group\n", (int) pgid);
-        return;
-    }
-    if (group_kill(pgid, sig) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: kill(-%d, %s): %s\n", (int) pgid, signal_label(sig), strerror(errno));
-    } else if (sig != SIGKILL && group_kill(pgid, SIGCONT) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: kill(-%d, CONT): %s\n", (int) pgid, strerror(errno));
-    }
+    (void) send_to_group(pgid, sig, jvm_group, WHO); /* as above */
 }
 
 static const struct proc *find(const struct proc *all, size_t n, pid_t pid) {
@@ -102,14 +96,16 @@ static int scan_cgroup(struct group *g, int reused, const struct proc *all, size
     int each = sig != 0;
     if (sig == SIGKILL) {
         if (cgroup_kill(g->cgroup) == 0) each = 0;
-        else if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: write 1 to %s/cgroup.kill: %s\n", g->cgroup, strerror(errno));
+        /* ENOENT: no cgroup.kill before Linux 5.14 (each member gets SIGKILL by pid instead), or
+         * the cgroup is gone. */
+        else if (errno != ENOENT) fprintf(stderr, WHO ": write(%s/cgroup.kill, 1): %s\n", g->cgroup, strerror(errno));
     }
     pid_t *pids;
     long m = cgroup_procs(g->cgroup, &pids);
     if (m < 0) {
         if (errno != ENOENT && !g->cgroup_unreadable) {
             g->cgroup_unreadable = 1;
-            fprintf(stderr, "hygiene-helper: watch: read %s/cgroup.procs: %s\n", g->cgroup, strerror(errno));
+            fprintf(stderr, WHO ": read(%s/cgroup.procs): %s\n", g->cgroup, strerror(errno));
         }
         m = 0;
     }
@@ -117,7 +113,7 @@ static int scan_cgroup(struct group *g, int reused, const struct proc *all, size
         struct proc fresh;
         const struct proc *p = find(all, n, pids[i]);
         if (p == NULL) {
-            /* Started after /proc was listed. */
+            /* Started after /proc was listed; unreadable, it is gone already (ENOENT, ESRCH). */
             if (proc_read(pids[i], &fresh) != 0) continue;
             p = &fresh;
         }
@@ -130,7 +126,7 @@ static int scan_cgroup(struct group *g, int reused, const struct proc *all, size
     if (pop < 0) {
         if (!g->cgroup_unreadable) {
             g->cgroup_unreadable = 1;
-            fprintf(stderr, "hygiene-helper: watch: read %s/cgroup.events: %s\n", g->cgroup, strerror(errno));
+            fprintf(stderr, WHO ": read(%s/cgroup.events): %s\n", g->cgroup, strerror(errno));
         }
         pop = 0;
     }
@@ -250,27 +246,27 @@ static void json_string(FILE *f, const char *s) {
 }
 
 static void report(int info, const char *path) {
-    double uptime = 0;
-    FILE *u = fopen("/proc/uptime", "r");
-    if (u == NULL) {
-        fprintf(stderr, "hygiene-helper: watch: open /proc/uptime: %s\n", strerror(errno));
-    } else {
-        if (fscanf(u, "%lf", &uptime) != 1) uptime = 0;
-        fclose(u);
+    long long uptime_ms;
+    if (proc_uptime_ms(&uptime_ms) != 0) {
+        fprintf(stderr, WHO ": read(/proc/uptime): %s\n", strerror(errno));
+        uptime_ms = -1;
     }
-    long ticks = sysconf(_SC_CLK_TCK);
+    long ticks = sysconf(_SC_CLK_TCK); /* -1 only for a name it does not know */
     FILE *out = NULL;
     if (path != NULL && strcmp(path, "-") != 0) {
         out = fopen(path, "a");
-        if (out == NULL) fprintf(stderr, "hygiene-helper: watch: open %s: %s\n", path, strerror(errno));
+        if (out == NULL) fprintf(stderr, WHO ": fopen(%s, a): %s\n", path, strerror(errno));
     }
-    time_t t = time(NULL);
-    char stamp[32];
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+    time_t t = time(NULL); /* fails only for a bad pointer, and NULL is none */
+    char stamp[32] = "";
+    struct tm utc;
+    if (gmtime_r(&t, &utc) == NULL) fprintf(stderr, WHO ": gmtime_r(%lld): %s\n", (long long) t, strerror(errno));
+    else strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
     for (size_t i = 0; i < list.ngroups; i++) {
         struct group *g = &list.groups[i];
         if (!g->signalled) continue;
-        long long alive = ticks > 0 ? (long long) ((uptime - (double) g->start / ticks) * 1000) : -1;
+        /* -1: not known. */
+        long long alive = ticks > 0 && uptime_ms >= 0 ? uptime_ms - (long long) (g->start * 1000 / (unsigned long long) ticks) : -1;
         char first[16];
         snprintf(first, sizeof first, "SIG%s", signal_label(g->stop_signal));
         const char *sig = g->killed ? "SIGKILL" : first;
@@ -289,7 +285,12 @@ static void report(int info, const char *path) {
             fputs("}\n", out);
         }
     }
-    if (out != NULL && fclose(out) != 0) fprintf(stderr, "hygiene-helper: watch: write %s: %s\n", path, strerror(errno));
+    if (out != NULL) {
+        /* A failed fprintf leaves its errno and the stream's error flag; fclose says the rest. */
+        int failed = ferror(out), err = errno;
+        if (fclose(out) != 0) failed = 1, err = errno;
+        if (failed) fprintf(stderr, WHO ": write(%s): %s\n", path, strerror(err));
+    }
 }
 
 /* The escalation, for every group still listed, each by its own policy: its stop signal (with
@@ -307,7 +308,7 @@ static void remove_directory(const char *path) {
     while (rmdir(path) != 0) {
         if (errno == ENOENT) return;
         if (errno != EBUSY || now_ms() >= give_up) {
-            fprintf(stderr, "hygiene-helper: watch: rmdir %s: %s\n", path, strerror(errno));
+            fprintf(stderr, WHO ": rmdir(%s): %s\n", path, strerror(errno));
             return;
         }
         sleep_ms(SCAN_MS);
@@ -320,17 +321,20 @@ static void remove_directory(const char *path) {
 static void remove_subdirectories(const char *path) {
     DIR *d = opendir(path);
     if (d == NULL) {
-        if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: opendir %s: %s\n", path, strerror(errno));
+        if (errno != ENOENT) fprintf(stderr, WHO ": opendir(%s): %s\n", path, strerror(errno));
         return;
     }
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0 && errno != ENOENT && errno != EBUSY) {
-            fprintf(stderr, "hygiene-helper: watch: rmdir %s/%s: %s\n", path, e->d_name, strerror(errno));
+            fprintf(stderr, WHO ": unlinkat(%s, %s, AT_REMOVEDIR): %s\n", path, e->d_name, strerror(errno));
         }
+        errno = 0;
     }
-    closedir(d);
+    if (errno != 0) fprintf(stderr, WHO ": readdir(%s): %s\n", path, strerror(errno));
+    closedir(d); /* only read from: close cannot lose anything */
 }
 
 /* The groups' own cgroups first, then the JVM's (R lines), whose children they are. */
@@ -342,7 +346,7 @@ static void remove_cgroups(void) {
         const char *path = list.removals[i];
         const char *base = strrchr(path, '/');
         if (base == NULL || strncmp(base + 1, DIR_PREFIX, strlen(DIR_PREFIX)) != 0) {
-            fprintf(stderr, "hygiene-helper: watch: refusing to remove %s: its name does not start with %s\n", path, DIR_PREFIX);
+            fprintf(stderr, WHO ": refusing to remove %s: its name does not start with %s\n", path, DIR_PREFIX);
             continue;
         }
         remove_subdirectories(path);
@@ -357,35 +361,39 @@ static void remove_own_directory(void) {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0) {
-        fprintf(stderr, "hygiene-helper: watch: readlink /proc/self/exe: %s\n", n < 0 ? strerror(errno) : "empty");
+        fprintf(stderr, WHO ": readlink(/proc/self/exe): %s\n", n < 0 ? strerror(errno) : "empty");
         return;
     }
     exe[n] = '\0';
     char *deleted = strstr(exe, " (deleted)");
     if (deleted != NULL) *deleted = '\0';
     char *slash = strrchr(exe, '/');
+    /* Not run from a private directory of ours (a helper run by hand, or a test's): nothing to remove. */
     if (slash == NULL || strcmp(slash + 1, HELPER_FILE) != 0) return;
     *slash = '\0';
     const char *base = strrchr(exe, '/');
-    if (base == NULL || strncmp(base + 1, DIR_PREFIX, strlen(DIR_PREFIX)) != 0) return;
+    if (base == NULL || strncmp(base + 1, DIR_PREFIX, strlen(DIR_PREFIX)) != 0) return; /* as above */
     DIR *d = opendir(exe);
     if (d == NULL) {
-        if (errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: opendir %s: %s\n", exe, strerror(errno));
+        if (errno != ENOENT) fprintf(stderr, WHO ": opendir(%s): %s\n", exe, strerror(errno));
         return;
     }
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, HELPER_FILE) == 0 || strcmp(e->d_name, GROUPS_FILE) == 0
             || strcmp(e->d_name, GROUPS_TMP) == 0
             || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0
             || strncmp(e->d_name, CGROUP_FAILED_PREFIX, strlen(CGROUP_FAILED_PREFIX)) == 0) {
             if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {
-                fprintf(stderr, "hygiene-helper: watch: unlink %s/%s: %s\n", exe, e->d_name, strerror(errno));
+                fprintf(stderr, WHO ": unlinkat(%s, %s, 0): %s\n", exe, e->d_name, strerror(errno));
             }
         }
+        errno = 0;
     }
-    closedir(d);
-    if (rmdir(exe) != 0 && errno != ENOENT) fprintf(stderr, "hygiene-helper: watch: rmdir %s: %s\n", exe, strerror(errno));
+    if (errno != 0) fprintf(stderr, WHO ": readdir(%s): %s\n", exe, strerror(errno));
+    closedir(d); /* only read from: close cannot lose anything */
+    if (rmdir(exe) != 0 && errno != ENOENT) fprintf(stderr, WHO ": rmdir(%s): %s\n", exe, strerror(errno));
 }
 
 /* True while PID is the process that started at START and has not exited (not a zombie). */
@@ -401,10 +409,11 @@ static int jvm_open(pid_t pid, unsigned long long start, int *pidfd) {
     if (*pidfd < 0) {
         if (errno == ESRCH) return 0;
         if (errno != ENOSYS) {
-            fprintf(stderr, "hygiene-helper: watch: pidfd_open %d: %s\n", (int) pid, strerror(errno));
+            fprintf(stderr, WHO ": pidfd_open(%d): %s\n", (int) pid, strerror(errno));
             return -1;
         }
     }
+    /* Its stat unreadable: the JVM is gone already (ENOENT, ESRCH). */
     struct proc p;
     if (proc_read(pid, &p) != 0 || p.start != start || !proc_alive(&p)) return 0;
     jvm_group = p.pgrp;
@@ -418,7 +427,7 @@ static void jvm_wait(pid_t pid, unsigned long long start, int pidfd) {
         int r;
         do r = poll(&p, 1, -1); while (r < 0 && errno == EINTR);
         if (r > 0) return;
-        fprintf(stderr, "hygiene-helper: watch: poll pidfd of %d: %s\n", (int) pid, r < 0 ? strerror(errno) : "no event");
+        fprintf(stderr, WHO ": poll(pidfd of %d): %s\n", (int) pid, r < 0 ? strerror(errno) : "no event");
     }
     while (jvm_alive(pid, start)) sleep_ms(JVM_POLL_MS);
 }
@@ -427,7 +436,8 @@ static void jvm_wait(pid_t pid, unsigned long long start, int pidfd) {
 /* The watchdog itself: the second process. Writes one byte to READY once it watches the JVM. */
 static int watch(int info, const char *report_path, pid_t jvm, unsigned long long jvm_start,
                  const char *groups_path, int ready) {
-    if (setsid() < 0) fprintf(stderr, "hygiene-helper: watch: setsid: %s\n", strerror(errno));
+    if (setsid() < 0) fprintf(stderr, WHO ": setsid(): %s\n", strerror(errno));
+    /* signal(2) fails only for a signal number that is not one (EINVAL). */
     signal(SIGINT, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
     signal(SIGPIPE, SIG_IGN);
@@ -436,18 +446,18 @@ static int watch(int info, const char *report_path, pid_t jvm, unsigned long lon
     if (alive < 0) return 1;
     ssize_t w;
     do w = write(ready, "1", 1); while (w < 0 && errno == EINTR);
-    if (w != 1) fprintf(stderr, "hygiene-helper: watch: write to the first process: %s\n", w < 0 ? strerror(errno) : "short");
-    close(ready);
+    if (w != 1) fprintf(stderr, WHO ": write(the first process's pipe): %s\n", w < 0 ? strerror(errno) : "short");
+    close(ready); /* a pipe's end: the byte is written or not, close cannot lose it */
 
     if (alive) jvm_wait(jvm, jvm_start, pidfd);
-    if (pidfd >= 0) close(pidfd);
+    if (pidfd >= 0) close(pidfd); /* a pidfd only polled: close cannot lose anything */
 
     if (groups_file_read(groups_path, &list) != 0) {
         /* No file: a normal exit whose shutdown hook removed it; nothing is left. */
         if (errno == EPERM || errno == ELOOP) {
-            fprintf(stderr, "hygiene-helper: watch: refusing %s: not a regular file of our own that only we may write\n", groups_path);
+            fprintf(stderr, WHO ": refusing %s: not a regular file of our own that only we may write\n", groups_path);
         } else if (errno != ENOENT) {
-            fprintf(stderr, "hygiene-helper: watch: read %s: %s\n", groups_path, strerror(errno));
+            fprintf(stderr, WHO ": read(%s): %s\n", groups_path, strerror(errno));
         }
     } else {
         terminate_all();
@@ -468,27 +478,28 @@ int run_watch(int argc, char **argv) {
     }
     int ready[2];
     if (pipe2(ready, O_CLOEXEC) != 0) {
-        fprintf(stderr, "hygiene-helper: watch: pipe: %s\n", strerror(errno));
+        fprintf(stderr, WHO ": pipe2(): %s\n", strerror(errno));
         return 1;
     }
     pid_t child = fork();
     if (child < 0) {
-        fprintf(stderr, "hygiene-helper: watch: fork: %s\n", strerror(errno));
+        fprintf(stderr, WHO ": fork(): %s\n", strerror(errno));
         return 1;
     }
     if (child == 0) {
-        close(ready[0]);
+        close(ready[0]); /* the first process's end, never used here; close cannot lose anything */
         return watch((int) info, argv[2], (pid_t) jvm, jvm_start, argv[5], ready[1]);
     }
     /* The first process: done once the watchdog says it watches the JVM. */
-    close(ready[1]);
+    close(ready[1]); /* the watchdog's end, as above */
     char byte;
     ssize_t r;
     do r = read(ready[0], &byte, 1); while (r < 0 && errno == EINTR);
     if (r == 1) return 0;
-    if (r < 0) fprintf(stderr, "hygiene-helper: watch: read from the watchdog: %s\n", strerror(errno));
+    if (r < 0) fprintf(stderr, WHO ": read(the watchdog's pipe): %s\n", strerror(errno));
     /* It failed its setup (and said why): reap it. */
     int status;
+    /* Besides EINTR, waitpid fails only for a pid that is not our child (ECHILD): CHILD is. */
     while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
     }
     return 1;

@@ -1,6 +1,6 @@
-/* groups: what /proc says about process groups, and signals that are safe to send. See proc(5). */
-#ifndef HYGIENE_GROUPS_H
-#define HYGIENE_GROUPS_H
+/* proc: what /proc says about processes and their groups. See proc(5). */
+#ifndef HYGIENE_PROC_H
+#define HYGIENE_PROC_H
 
 #include <sys/types.h>
 
@@ -13,7 +13,8 @@ struct proc {
     unsigned long long start;   /* field 22: clock ticks after boot */
 };
 
-/* Reads /proc/PID/stat; 0 on success. */
+/* Reads /proc/PID/stat; 0 on success, or -1 with errno (ENOENT or ESRCH: PID is gone; EINVAL: a
+ * line that does not parse). */
 int proc_read(pid_t pid, struct proc *out);
 
 /* Alive means able to run: not a zombie, not dead. */
@@ -27,7 +28,7 @@ size_t proc_all(struct proc **out);
  * unreadable (another user). */
 int proc_has_marker(pid_t pid, const char *marker);
 
-/* kill(-pgid, sig), refused for pgid <= 1 and for our own group. 0 if sent or the group is gone. */
-int group_kill(pid_t pgid, int sig);
+/* The time since boot from /proc/uptime, in milliseconds: 0, or -1 with errno. */
+int proc_uptime_ms(long long *ms);
 
 #endif
