@@ -10,12 +10,6 @@ interface GroupLauncher {
     /** The command the JDK starts instead of ARGV (whose program, resolved, is PROGRAM). */
     String[] command(String program, String[] argv, String marker);
 
-    /**
-     * The launcher's command name as the kernel shows it in /proc/PID/stat (its file name, at most
-     * 15 bytes): a child that leads its group and shows another name has exec'd the program.
-     */
-    byte[] commandName();
-
     /** True if CMDLINE (read from /proc, possibly cut short) may still be the launcher's own. */
     boolean stillLaunching(byte[] cmdline, int length);
 

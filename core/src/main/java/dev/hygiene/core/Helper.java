@@ -249,13 +249,6 @@ public final class Helper implements GroupLauncher {
      * A real program's command line never is: its argv[0] would have to be the helper's path.
      */
     @Override
-    public byte[] commandName() {
-        return COMMAND_NAME.clone();
-    }
-
-    private static final byte[] COMMAND_NAME = ProcStat.commandName(FILE_NAME);
-
-    @Override
     public boolean stillLaunching(byte[] cmdline, int length) {
         int n = Math.min(length, cmdlinePrefix.length);
         for (int i = 0; i < n; i++) {

@@ -132,36 +132,6 @@ public final class ProcStat {
         return new ProcStat(pid, state, fields[4 - 3], fields[5 - 3], fields[6 - 3], fields[7 - 3], fields[22 - 3]);
     }
 
-    /** The command name the kernel keeps for a process that exec'd the file FILE_NAME: its first 15 bytes. */
-    static byte[] commandName(String fileName) {
-        byte[] b = fileName.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return b.length <= 15 ? b : java.util.Arrays.copyOf(b, 15);
-    }
-
-    /**
-     * True if the stat line in B (LENGTH bytes) has the command name NAME (field 2, between the
-     * first '(' and the last ')').
-     */
-    static boolean hasCommandName(byte[] b, int length, byte[] name) {
-        int open = -1;
-        int close = -1;
-        for (int i = 0; i < length; i++) {
-            if (b[i] == '(') {
-                open = i;
-                break;
-            }
-        }
-        for (int i = length - 1; i > open; i--) {
-            if (b[i] == ')') {
-                close = i;
-                break;
-            }
-        }
-        if (open < 0 || close < 0 || close - open - 1 != name.length) return false;
-        for (int i = 0; i < name.length; i++) if (b[open + 1 + i] != name[i]) return false;
-        return true;
-    }
-
     @Override
     public String toString() {
         return "pid " + pid + " state " + state + " ppid " + ppid + " pgrp " + pgrp;

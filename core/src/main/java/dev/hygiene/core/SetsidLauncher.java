@@ -39,13 +39,6 @@ final class SetsidLauncher implements GroupLauncher {
     }
 
     @Override
-    public byte[] commandName() {
-        return COMMAND_NAME.clone();
-    }
-
-    private static final byte[] COMMAND_NAME = ProcStat.commandName("setsid");
-
-    @Override
     public boolean stillLaunching(byte[] cmdline, int length) {
         int n = Math.min(length, prefix.length);
         for (int i = 0; i < n; i++) if (cmdline[i] != prefix[i]) return false;
