@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The one termination algorithm, used at shutdown, on destroy(), and for dropped processes: the
@@ -159,14 +160,15 @@ final class Escalation {
     }
 
     /** One /proc scan, read the first time it is needed and then shared by every group of a call. */
-    private static final class Scan {
+    private static final class Scan implements Supplier<Membership> {
         private Membership scan;
 
         Scan(Membership withEnvironments) {
             this.scan = withEnvironments;
         }
 
-        Membership get() {
+        @Override
+        public Membership get() {
             if (scan == null) scan = Membership.scan(false);
             return scan;
         }
@@ -223,7 +225,7 @@ final class Escalation {
         signals.send(force, signalled);
         for (Map.Entry<ProcessGroup, ProcStat> e : leaders.entrySet()) signals.sendToLeader(e.getKey(), e.getValue());
         if (force) {
-            for (ProcessGroup g : live.keySet()) if (g.cgroup != null) signals.killCgroup(g);
+            for (ProcessGroup g : live.keySet()) g.containment.killAll(g);
         }
         long now = System.nanoTime();
         lock.lock();
@@ -233,7 +235,7 @@ final class Escalation {
                 EscalationRound.State p = pending.get(g);
                 if (p == null) {
                     p = new EscalationRound.State(now, now + (force ? GIVE_UP_NANOS : g.policy.grace.toNanos()), force);
-                    p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.cgroup != null);
+                    p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.containment.whole);
                     p.leaderOnly = leaders.containsKey(g);
                     long[] c = e.getValue().census;
                     if (c != null) {
@@ -273,17 +275,17 @@ final class Escalation {
     private Found found(ProcessGroup g, Scan scan, boolean escapees) {
         List<ProcStat> members = members(g, scan);
         if (escapees) {
-            List<ProcStat> out = scan.get().escapees(g, List.of());
+            List<ProcStat> out = g.containment.escapees(g, scan.get(), List.of());
             if (!out.isEmpty()) {
                 members = new ArrayList<>(members);
                 members.addAll(out);
             }
             // A cgroup holding only what is below it (a nested JVM's children) is not empty.
-            boolean live = !members.isEmpty() || (g.cgroup != null && Cgroups.populated(g.cgroup));
+            boolean live = !members.isEmpty() || g.containment.holdsMore(g);
             return live ? new Found(members, out) : null;
         }
         // Empty or not, a group with a marker or a cgroup may have escapees: the watcher looks.
-        return !members.isEmpty() || g.marker != null || g.cgroup != null ? new Found(members, List.of()) : null;
+        return !members.isEmpty() || g.containment.mayHaveEscapees(g) ? new Found(members, List.of()) : null;
     }
 
     /**
@@ -291,7 +293,7 @@ final class Escalation {
      * a cgroup is read directly, a group needs /proc (read once for all groups).
      */
     private static long[] census(ProcessGroup g, Found f, Scan scan) {
-        List<ProcStat> all = g.cgroup != null ? Membership.inCgroup(g.cgroup) : scan.get().contained(g, f.escapees);
+        List<ProcStat> all = g.containment.census(g, scan, f.escapees);
         long rss = 0;
         for (ProcStat s : all) rss += Membership.residentBytes(s.pid);
         return new long[] {all.size(), rss};
@@ -307,7 +309,7 @@ final class Escalation {
             ProcStat leader = ProcStat.read(g.pid);
             if (g.isLeader(leader) && leader.alive()) return List.of(leader);
         }
-        return scan.get().members(g);
+        return g.containment.members(g, scan.get());
     }
 
     private void startWatcher() {
@@ -398,20 +400,20 @@ final class Escalation {
         Membership scan = Membership.scan(environments);
         Map<ProcessGroup, List<ProcStat>> stop = new LinkedHashMap<>();
         Map<ProcessGroup, List<ProcStat>> kill = new LinkedHashMap<>();
-        List<ProcessGroup> cgroupKill = new ArrayList<>();
+        List<ProcessGroup> killAll = new ArrayList<>();
         Map<ProcessGroup, Boolean> gone = new LinkedHashMap<>();
         for (Map.Entry<ProcessGroup, EscalationRound.State> e : round.entrySet()) {
             ProcessGroup g = e.getKey();
             EscalationRound.State p = e.getValue();
-            List<ProcStat> members = scan.members(g);
-            List<ProcStat> escapees = scan.escapees(g, p.escapees);
+            List<ProcStat> members = g.containment.members(g, scan);
+            List<ProcStat> escapees = g.containment.escapees(g, scan, p.escapees);
             // Read only where it decides: nothing else seen alive.
-            boolean populated = g.cgroup != null && members.isEmpty() && escapees.isEmpty() && Cgroups.populated(g.cgroup);
+            boolean more = members.isEmpty() && escapees.isEmpty() && g.containment.holdsMore(g);
             EscalationRound.Action a = EscalationRound.decide(g, p,
-                    new EscalationRound.Seen(members, escapees, scan.withMarkers(), populated), now);
+                    new EscalationRound.Seen(members, escapees, scan.withMarkers(), more), now);
             if (a.stop != null) stop.put(g, a.stop);
             if (a.kill != null) kill.put(g, a.kill);
-            if (a.killCgroup) cgroupKill.add(g);
+            if (a.killAll) killAll.add(g);
             if (a.gone) gone.put(g, a.survived);
         }
         signals.send(false, stop);
@@ -419,7 +421,7 @@ final class Escalation {
         // After the group's SIGKILL (sent while its members were seen alive): everything in the
         // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
         // before 5.14), the members above were each sent SIGKILL instead.
-        for (ProcessGroup g : cgroupKill) signals.killCgroup(g);
+        for (ProcessGroup g : killAll) g.containment.killAll(g);
         lock.lock();
         try {
             long after = System.nanoTime();

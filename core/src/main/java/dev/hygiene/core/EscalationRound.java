@@ -61,14 +61,17 @@ final class EscalationRound {
         final List<ProcStat> escapees;
         /** Whether escapees were looked for in this round (environments read, or a cgroup). */
         final boolean escapeesRead;
-        /** With a cgroup: whether it (or one below it) still holds a live process. */
-        final boolean cgroupPopulated;
+        /**
+         * Whether the group holds a live process that neither members nor escapees show (its
+         * cgroup, or one below it, is populated; see {@link Containment#holdsMore}).
+         */
+        final boolean holdsMore;
 
-        Seen(List<ProcStat> members, List<ProcStat> escapees, boolean escapeesRead, boolean cgroupPopulated) {
+        Seen(List<ProcStat> members, List<ProcStat> escapees, boolean escapeesRead, boolean holdsMore) {
             this.members = members;
             this.escapees = escapees;
             this.escapeesRead = escapeesRead;
-            this.cgroupPopulated = cgroupPopulated;
+            this.holdsMore = holdsMore;
         }
     }
 
@@ -78,8 +81,8 @@ final class EscalationRound {
         List<ProcStat> stop;
         /** SIGKILL to these; null for none. */
         List<ProcStat> kill;
-        /** cgroup.kill of its cgroup (after the SIGKILLs). */
-        boolean killCgroup;
+        /** Kill all it holds at once (cgroup.kill; after the SIGKILLs): {@link Containment#killAll}. */
+        boolean killAll;
         /** The group is done: found empty, or (survived) given up on. */
         boolean gone;
         /** Members were left after SIGKILL: given up on. */
@@ -100,34 +103,35 @@ final class EscalationRound {
     /** The round for G in state P (which it updates) after SEEN, at NOW (System.nanoTime()). */
     static Action decide(ProcessGroup g, State p, Seen seen, long now) {
         Action a = new Action();
-        boolean cgroup = g.cgroup != null;
-        if (seen.escapeesRead || cgroup) {
+        // A whole containment (a cgroup) shows its members outside the group in every round.
+        boolean whole = g.containment.whole;
+        if (seen.escapeesRead || whole) {
             List<ProcStat> fresh = new ArrayList<>();
             for (ProcStat s : seen.escapees) if (!contains(p.escapees, s)) fresh.add(s);
-            if (!fresh.isEmpty() && (p.escapeesDue || cgroup) && !p.leaderOnly) {
+            if (!fresh.isEmpty() && (p.escapeesDue || whole) && !p.leaderOnly) {
                 if (p.killed) a.kill = fresh;
                 else a.stop = fresh;
                 p.signalled = true;
             }
             p.escapees = seen.escapees;
             // With a cgroup every new process seen outside the group counts; by marker, the most seen at once.
-            p.escapeesSeen = cgroup ? p.escapeesSeen + fresh.size() : Math.max(p.escapeesSeen, seen.escapees.size());
+            p.escapeesSeen = whole ? p.escapeesSeen + fresh.size() : Math.max(p.escapeesSeen, seen.escapees.size());
             p.escapeesDue = false;
         }
         List<ProcStat> all = new ArrayList<>(seen.members.size() + seen.escapees.size());
         all.addAll(seen.members);
         all.addAll(seen.escapees);
         boolean due = now - p.deadline >= 0;
-        if (all.isEmpty() && !(cgroup && seen.cgroupPopulated)) {
+        if (all.isEmpty() && !seen.holdsMore) {
             a.gone = true;
         } else if (!p.killed && due) {
             a.kill = all;
-            a.killCgroup = cgroup;
+            a.killAll = whole;
         } else if (p.killed && due) {
             a.gone = true;
             a.survived = true;
-        } else if (p.killed && cgroup) {
-            a.killCgroup = true; // again, until it is empty
+        } else if (p.killed && whole) {
+            a.killAll = true; // again, until it is empty
         } else if (p.leaderOnly && liveLeader(g, all) == null) {
             a.stop = all;
             p.leaderOnly = false;

@@ -103,12 +103,9 @@ final class Membership {
 
     /**
      * The live processes outside G's group that carry G's marker: descendants that left with
-     * setsid or a double fork. With a scan without markers: those of KNOWN still alive. For a
-     * group with a cgroup: the live members of the cgroup outside the group, read now.
+     * setsid or a double fork. With a scan without markers: those of KNOWN still alive.
      */
-    List<ProcStat> escapees(ProcessGroup g, List<ProcStat> known) {
-        String cgroup = g.cgroup;
-        if (cgroup != null) return outsideGroup(g, cgroup);
+    List<ProcStat> marked(ProcessGroup g, List<ProcStat> known) {
         if (g.marker == null) return List.of();
         List<ProcStat> out = new ArrayList<>();
         if (byMarker != null) {
@@ -125,13 +122,14 @@ final class Membership {
     }
 
     /**
-     * The live processes in CGROUP (itself, not the cgroups below it, which nested JVMs make for
+     * The live processes in G's cgroup (itself, not the cgroups below it, which nested JVMs make for
      * their own children) outside G's group. A nested JVM's watchdog is left out: it is that
      * JVM's own, leaves when that JVM ends, and is killed with the cgroup at the deadline, like
      * everything else there (as in group mode, where it carries no marker). So is a process whose
      * command line reads empty: it is exiting (or inside execve: then it is seen next round).
      */
-    private List<ProcStat> outsideGroup(ProcessGroup g, String cgroup) {
+    List<ProcStat> outsideGroupInCgroup(ProcessGroup g) {
+        String cgroup = g.cgroup;
         List<ProcStat> out = new ArrayList<>();
         byte[] buffer = null;
         for (long pid : Cgroups.procs(cgroup)) {
@@ -181,13 +179,6 @@ final class Membership {
         return out;
     }
 
-    /** The live members of G (a group or a tree) and the ESCAPEES given: for the record of its termination. */
-    List<ProcStat> contained(ProcessGroup g, List<ProcStat> escapees) {
-        List<ProcStat> out = new ArrayList<>(members(g));
-        out.addAll(escapees);
-        return out;
-    }
-
     /** VmRSS of /proc/PID/status in bytes; 0 if gone or none (a zombie, a kernel thread). */
     static long residentBytes(long pid) {
         byte[] b = new byte[4096];
@@ -207,15 +198,21 @@ final class Membership {
         return kb * 1024;
     }
 
-    /** The live members of G: its process group, or for a tree the leader and its descendants. */
-    List<ProcStat> members(ProcessGroup g) {
+    /** The live members of G's process group; none if its number now belongs to another process. */
+    List<ProcStat> group(ProcessGroup g) {
         ProcStat leader = byPid.get(g.pid);
         if (leader != null && !g.isLeader(leader)) return List.of(); // the number was reused
-        if (g.leadsGroup()) return byGroup.getOrDefault(g.pid, List.of());
-        // A tree: the leader and its descendants. Once the leader has exited its children belong to
-        // a subreaper and can no longer be told apart from anyone else's.
+        return byGroup.getOrDefault(g.pid, List.of());
+    }
+
+    /**
+     * G's leader and its live descendants. Once the leader has exited its children belong to a
+     * subreaper and can no longer be told apart from anyone else's.
+     */
+    List<ProcStat> tree(ProcessGroup g) {
+        ProcStat leader = byPid.get(g.pid);
         List<ProcStat> out = new ArrayList<>();
-        if (leader == null || !leader.alive()) return out;
+        if (leader == null || !g.isLeader(leader) || !leader.alive()) return out;
         out.add(leader);
         for (int i = 0; i < out.size(); i++) out.addAll(byParent.getOrDefault(out.get(i).pid, List.of()));
         return out;

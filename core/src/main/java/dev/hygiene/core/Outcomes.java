@@ -20,7 +20,7 @@ final class Outcomes implements Escalation.Outcome {
         // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
         Ending why = g.ending;
         return (life.report.wanted() && why != null && why.leftBehind)
-                || (g.cgroup != null && FlightEvents.terminationEnabled());
+                || (g.containment.whole && FlightEvents.terminationEnabled());
     }
 
     @Override
@@ -40,9 +40,8 @@ final class Outcomes implements Escalation.Outcome {
         if (r.survived) Log.warn(g + " still has members 1 s after SIGKILL");
         else Log.debug(g + (r.neededKill ? " killed after the grace period" : " terminated"));
         // Empty now (unless members survived: then at shutdown, or by the watchdog at its end).
-        String cgroup = g.cgroup;
-        if (cgroup != null && !r.survived && !Cgroups.remove(cgroup)) {
-            Log.debug("the cgroup " + cgroup + " is not empty yet: removed at shutdown");
+        if (!r.survived && !g.containment.release(g)) {
+            Log.debug("the cgroup " + g.cgroup + " is not empty yet: removed at shutdown");
         }
         // Last: whoever waits for the registry to empty sees the records and counters complete.
         life.registry.remove(g);

@@ -151,17 +151,6 @@ final class Signals {
         });
     }
 
-    /**
-     * Kills everything in G's cgroup and below it at once: cgroup.kill, which also catches
-     * processes that fork meanwhile. A cgroup is a directory of ours, not a number that could
-     * change hands. False where that is impossible (Linux before 5.14, or the cgroup is gone):
-     * the caller has sent SIGKILL to each member it saw.
-     */
-    boolean killCgroup(ProcessGroup g) {
-        String cgroup = g.cgroup;
-        return cgroup != null && Cgroups.kill(cgroup);
-    }
-
     /** One helper run for the groups PGIDS and the single processes PROCESSES; false if it could not be run at all. */
     private boolean signalThroughHelper(Helper helper, String signal, List<Long> pgids, List<ProcStat> processes) {
         List<String> targets = new ArrayList<>(pgids.size() + processes.size());

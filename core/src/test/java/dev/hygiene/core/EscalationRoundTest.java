@@ -66,7 +66,7 @@ class EscalationRoundTest {
         assertFalse(a.gone);
         assertNull(a.stop);
         assertNull(a.kill);
-        assertFalse(a.killCgroup);
+        assertFalse(a.killAll);
     }
 
     @Test
@@ -75,7 +75,7 @@ class EscalationRoundTest {
                 seen(List.of(LEADER, MEMBER), List.of(), false), 5 * SECOND);
         assertEquals(List.of(LEADER, MEMBER), a.kill);
         assertFalse(a.gone);
-        assertFalse(a.killCgroup, "no cgroup to kill");
+        assertFalse(a.killAll, "no cgroup to kill");
     }
 
     @Test
@@ -127,7 +127,7 @@ class EscalationRoundTest {
         EscalationRound.Action a = EscalationRound.decide(g, p, seen(List.of(), List.of(ESCAPEE), false), 5 * SECOND + 1);
         assertEquals(List.of(ESCAPEE), a.kill);
         assertNull(a.stop);
-        assertTrue(a.killCgroup, "cgroup.kill again until the cgroup is empty");
+        assertTrue(a.killAll, "cgroup.kill again until the cgroup is empty");
         assertEquals(1, p.escapeesSeen);
     }
 
@@ -146,7 +146,7 @@ class EscalationRoundTest {
     void aCgroupGetsCgroupKillWithItsSigkill() {
         EscalationRound.Action a = EscalationRound.decide(cgroupGroup(), signalled(), seen(List.of(LEADER), List.of(), false), 5 * SECOND);
         assertEquals(List.of(LEADER), a.kill);
-        assertTrue(a.killCgroup);
+        assertTrue(a.killAll);
     }
 
     @Test
