@@ -1,6 +1,7 @@
 /* cgroup_enter: see cgroup_enter.h. */
 #define _GNU_SOURCE
 #include "cgroup_enter.h"
+#include "report.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -49,16 +50,9 @@ int cgroup_enter(const char *dir, const char **call) {
 }
 
 int cgroup_report_failure(const char *report_dir, const char *dir, const char *call, int err) {
-    char path[4096];
-    int n = snprintf(path, sizeof path, "%s/" CGROUP_FAILED_PREFIX "%d", report_dir, (int) getpid());
-    if (n < 0 || (size_t) n >= sizeof path) return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
     char text[4200];
     int len = snprintf(text, sizeof text, "%s %s: %s\n", call, dir, strerror(err));
     if (len < 0) len = 0;
     if ((size_t) len >= sizeof text) len = (int) sizeof text - 1;
-    int ok = write(fd, text, (size_t) len) == len;
-    if (close(fd) != 0) ok = 0;
-    return ok ? 0 : -1;
+    return report_write(report_dir, CGROUP_FAILED_PREFIX, text, (size_t) len);
 }

@@ -28,6 +28,7 @@
 #include "exec.h"
 #include "cgroup_enter.h"
 #include "protocol.h"
+#include "report.h"
 #include "usage.h"
 
 #include <errno.h>
@@ -41,16 +42,9 @@ extern char **environ;
 
 /* Tells the agent that execve failed: REPORT_DIR/exec-failed.PID holds the errno. */
 static int report_exec_failure(const char *dir, int err) {
-    char path[4096];
-    int n = snprintf(path, sizeof path, "%s/" EXEC_FAILED_PREFIX "%d", dir, (int) getpid());
-    if (n < 0 || (size_t) n >= sizeof path) return -1;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return -1;
     char text[32];
     int len = snprintf(text, sizeof text, "%d\n", err);
-    int ok = write(fd, text, (size_t) len) == len;
-    if (close(fd) != 0) ok = 0;
-    return ok ? 0 : -1;
+    return report_write(dir, EXEC_FAILED_PREFIX, text, (size_t) len);
 }
 
 /* The environment with MARKER added to MARKER_VAR (appended to a list a parent JVM started). Out

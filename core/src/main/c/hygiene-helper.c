@@ -22,6 +22,7 @@
  * The rest, shared by the modes: signals.c (sending a signal to a group or a process, and the
  * signals' names), pidfd.c (a signal that cannot reach a reused pid), proc.c (/proc),
  * groups_file.c (the watchdog's list of groups), cgroup_enter.c and cgroup.c (cgroup v2),
+ * report.c (the exec mode's notes to the agent: why an exec or a cgroup failed),
  * number.c (numbers parsed with checks), protocol.h (what the JVM and the helper agree on).
  *
  * A failing call is named on stderr as "hygiene-helper: [watch: ]CALL(ARGS): ERROR", save where
