@@ -32,13 +32,15 @@ class ReaperTest {
     }
 
     /**
-     * A process with a zombie child of its own ({@code sleep 0 & exec sleep 30}: the shell becomes
+     * A process with a zombie child of its own ({@code sleep 1 & exec sleep 30}: the shell becomes
      * a sleep that never waits): both ways of looking (the children file of its main thread, and
      * the scan of every /proc/PID/stat) find that zombie, with its start time, and nothing else.
+     * The child lives a second, so that it ends after the exec: one that ended before it could be
+     * reaped by the shell (dash reaps finished jobs between commands), and never be a zombie.
      */
     @Test
     void bothScansFindTheZombieChildrenOfAProcess() throws Exception {
-        Process parent = new ProcessBuilder("sh", "-c", "sleep 0 & echo $!; exec sleep 30").start();
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 1 & echo $!; exec sleep 30").start();
         try {
             String line = new BufferedReader(new InputStreamReader(parent.getInputStream())).readLine();
             long zombie = Long.parseLong(line.trim());
