@@ -178,7 +178,9 @@ final class Escalation {
     private static final class Found {
         final List<ProcStat> members;
         final List<ProcStat> escapees;
-        long[] census; // {members, rss bytes}, or null if not counted
+        /** The processes it held before its first signal, -1 if not counted; their summed RSS. */
+        int census = -1;
+        long rssBytes;
 
         Found(List<ProcStat> members, List<ProcStat> escapees) {
             this.members = members;
@@ -211,7 +213,7 @@ final class Escalation {
             Found f = found(g, scan, environments != null);
             if (f == null) continue;
             live.put(g, f);
-            if (outcome.census(g)) f.census = census(g, f, scan);
+            if (outcome.census(g)) census(g, f, scan);
         }
         Map<ProcessGroup, List<ProcStat>> signalled = new LinkedHashMap<>();
         Map<ProcessGroup, ProcStat> leaders = new IdentityHashMap<>();
@@ -237,11 +239,8 @@ final class Escalation {
                     p = new EscalationRound.State(now, now + (force ? GIVE_UP_NANOS : g.policy.grace.toNanos()), force);
                     p.signalled = signalled.containsKey(g) || leaders.containsKey(g) || (force && g.containment.whole);
                     p.leaderOnly = leaders.containsKey(g);
-                    long[] c = e.getValue().census;
-                    if (c != null) {
-                        p.members = (int) c[0];
-                        p.rssBytes = c[1];
-                    }
+                    p.members = e.getValue().census;
+                    p.rssBytes = e.getValue().rssBytes;
                     if (environments != null) {
                         p.escapeesDue = false;
                         p.escapees = e.getValue().escapees;
@@ -289,14 +288,13 @@ final class Escalation {
     }
 
     /**
-     * {members, summed RSS} of G before its first signal (a moment later most members are gone):
-     * a cgroup is read directly, a group needs /proc (read once for all groups).
+     * Counts G's processes and their memory into F before its first signal (a moment later most
+     * members are gone): a cgroup is read directly, a group needs /proc (read once for all groups).
      */
-    private static long[] census(ProcessGroup g, Found f, Scan scan) {
+    private static void census(ProcessGroup g, Found f, Scan scan) {
         List<ProcStat> all = g.containment.census(g, scan, f.escapees);
-        long rss = 0;
-        for (ProcStat s : all) rss += Membership.residentBytes(s.pid);
-        return new long[] {all.size(), rss};
+        for (ProcStat s : all) f.rssBytes += Membership.residentBytes(s.pid);
+        f.census = all.size();
     }
 
     /**

@@ -110,7 +110,7 @@ final class Launch {
             else stats.notIsolated(NotIsolated.SETPGID_FAILED);
             // The helper entered the cgroup before setpgid, or else removed it and added the marker.
             boolean contained = cgroup != null && cg.holds(pid, cgroup);
-            if (cgroup != null && !contained) cgroupFailed(h == helper ? helper : null, pid, cgroup);
+            if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup); // a cgroup: the helper started it
             Containment containment = !isolated ? Containment.TREE : contained ? Containment.CGROUP : Containment.GROUP;
             ProcessGroup g = new ProcessGroup(pid, stat.startTime, containment, contained ? cgroup : null, show(cmd),
                     contained ? null : marker, origin(), policy);
@@ -182,7 +182,7 @@ final class Launch {
 
     /** The child PID could not enter CGROUP: it runs in group mode. Said once per JVM. */
     private void cgroupFailed(Helper helper, long pid, String cgroup) {
-        String why = helper != null ? helper.cgroupFailure(pid) : null;
+        String why = helper.cgroupFailure(pid);
         if (cgroupFailureSaid) return;
         cgroupFailureSaid = true;
         Log.info("pid " + pid + " could not enter its cgroup " + cgroup + " (" + (why == null ? "no reason reported" : why)

@@ -26,7 +26,7 @@ final class Monitoring implements ProcessHygieneMXBean {
 
     private Monitoring(ProcessHygiene hygiene) {
         this.hygiene = hygiene;
-        this.stats = hygiene.statistics;
+        this.stats = hygiene.statistics();
     }
 
     /** Registers now (creating the platform MBean server if need be), or once one exists. */

@@ -21,11 +21,14 @@ import java.util.Map;
 public final class ProcessHygiene {
 
     private final Lifecycle life;
-    final Statistics statistics;
 
     public ProcessHygiene(Config config, Path agentDir) {
         this.life = new Lifecycle(this, config, agentDir);
-        this.statistics = life.statistics;
+    }
+
+    /** What the agent has done so far, for the MBean. */
+    Statistics statistics() {
+        return life.statistics;
     }
 
     /**
