@@ -19,6 +19,10 @@
  *   hygiene-helper version
  *       Prints the protocol version, for the agent's self-check.
  *
+ *   DIR/spawn, DIR/spawn-cgroup JSPAWNHELPER_ARGS...   (the mode is the name it runs under)
+ *       Run by the JDK in place of its jspawnhelper: a group (and a cgroup) of its own, then the
+ *       JDK's jspawnhelper: spawn.c.
+ *
  * The rest, shared by the modes: signals.c (sending a signal to a group or a process, and the
  * signals' names), pidfd.c (a signal that cannot reach a reused pid), proc.c (/proc),
  * groups_file.c (the watchdog's list of groups), cgroup_enter.c and cgroup.c (cgroup v2),
@@ -36,10 +40,11 @@
 
 #include "exec.h"
 #include "signal_mode.h"
+#include "spawn.h"
 #include "usage.h"
 #include "watchdog.h"
 
-#define PROTOCOL "process-hygiene-helper 5"
+#define PROTOCOL "process-hygiene-helper 6"
 
 int usage(void) {
     fprintf(stderr,
@@ -51,6 +56,7 @@ int usage(void) {
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 1 && is_spawn(argv[0])) return run_spawn(argv);
     if (argc < 2) return usage();
     if (strcmp(argv[1], "exec") == 0) return run_exec(argc - 1, argv + 1);
     if (strcmp(argv[1], "signal") == 0) return run_signal(argc - 1, argv + 1);

@@ -21,6 +21,16 @@
 #define EXEC_FAILED_PREFIX "exec-failed."
 #define CGROUP_FAILED_PREFIX "cgroup-failed."
 
+/* In the private directory, for the spawn mode (spawn.c), which the JDK runs in place of its own
+ * jspawnhelper: two names for the helper (SPAWN_FILE: a process group; SPAWN_CGROUP_FILE: a
+ * cgroup too), a link to the JDK's jspawnhelper (JSPAWNHELPER_LINK), and a link to the JVM's
+ * cgroup directory (CGROUP_LINK), in which the child makes CHILD_CGROUP_PREFIX<its pid>. */
+#define SPAWN_FILE "spawn"
+#define SPAWN_CGROUP_FILE "spawn-cgroup"
+#define JSPAWNHELPER_LINK "jspawnhelper"
+#define CGROUP_LINK "cgroup"
+#define CHILD_CGROUP_PREFIX "p"
+
 /* In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM and
  * read by the watchdog once the JVM has died; compacted by writing GROUPS_TMP and renaming it. */
 #define GROUPS_FILE "groups"

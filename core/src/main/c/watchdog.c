@@ -382,7 +382,9 @@ static void remove_own_directory(void) {
     errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, HELPER_FILE) == 0 || strcmp(e->d_name, GROUPS_FILE) == 0
-            || strcmp(e->d_name, GROUPS_TMP) == 0
+            || strcmp(e->d_name, GROUPS_TMP) == 0 || strcmp(e->d_name, SPAWN_FILE) == 0
+            || strcmp(e->d_name, SPAWN_CGROUP_FILE) == 0 || strcmp(e->d_name, JSPAWNHELPER_LINK) == 0
+            || strcmp(e->d_name, CGROUP_LINK) == 0
             || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0
             || strncmp(e->d_name, CGROUP_FAILED_PREFIX, strlen(CGROUP_FAILED_PREFIX)) == 0) {
             if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {

@@ -12,12 +12,14 @@ import java.util.function.LongPredicate;
 /**
  * The bridge between the JDK and the process-hygiene agent. Not on any class path: the agent
  * defines it in java.lang (bootstrap loader) when ProcessBuilder or ProcessImpl is loaded, and
- * rewrites two calls to land here:
+ * rewrites three places to land here:
  * <ul>
  *   <li>ProcessBuilder.start(Redirect[]) calls {@link #start} instead of ProcessImpl.start (the one
  *       place that ProcessBuilder.start, startPipeline and Runtime.exec all reach);</li>
  *   <li>ProcessImpl.destroy(boolean) calls {@link #destroyProcess} instead of
- *       ProcessHandleImpl.destroyProcess, keeping the JDK's own checks and stream closing.</li>
+ *       ProcessHandleImpl.destroyProcess, keeping the JDK's own checks and stream closing;</li>
+ *   <li>ProcessImpl's constructor reads its jspawnhelper's path from {@link #helperpath} instead of
+ *       ProcessImpl.helperpath, so that a start of the agent's runs its helper in front.</li>
  * </ul>
  * Only JDK types cross (the hooks are Functions of Object[]), as in BlockHound's runtime class.
  * Until the agent sets a hook, and whenever a hook returns null, the JDK's own code runs.
@@ -86,19 +88,92 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
         return handle.destroyProcess(force);
     }
 
-    /** The JDK's own start, for the agent: {cmd, env, dir, redirects, redirectErrorStream}. */
+    /**
+     * The JDK's own start, for the agent: {cmd, env, dir, redirects, redirectErrorStream}; or
+     * {cmd, env, dir, redirects, redirectErrorStream, helper, variable, value} to have the JDK run
+     * HELPER (a path as the JDK's C string) in place of its jspawnhelper for this start (see
+     * {@link #helperpath}), with VALUE (unless null) as the child's environment variable VARIABLE
+     * (appended, after a space, to a value it has already).
+     */
     @Override
     @SuppressWarnings("unchecked")
     public Object apply(Object[] a) {
         startBegins();
         try {
-            return ProcessImpl.start((String[]) a[0], (Map<String, String>) a[1], (String) a[2], (Redirect[]) a[3],
-                    (Boolean) a[4]);
+            Map<String, String> env = (Map<String, String>) a[1];
+            if (a.length == 5) {
+                return ProcessImpl.start((String[]) a[0], env, (String) a[2], (Redirect[]) a[3], (Boolean) a[4]);
+            }
+            if (a[7] != null) env = withVariable(env, (String) a[6], (String) a[7]);
+            HELPER.set((byte[]) a[5]);
+            try {
+                return ProcessImpl.start((String[]) a[0], env, (String) a[2], (Redirect[]) a[3], (Boolean) a[4]);
+            } finally {
+                HELPER.remove();
+            }
         } catch (IOException e) {
             throw ProcessHygieneHook.<RuntimeException>unchecked(e);
         } finally {
             startEnds();
         }
+    }
+
+    /** The helper the JDK is to run in place of its jspawnhelper, for a start of this thread. */
+    private static final ThreadLocal<byte[]> HELPER = new ThreadLocal<>();
+
+    /** ProcessImpl.helperpath, the JDK's jspawnhelper, read once (the field is private). */
+    private static volatile byte[] jdkHelperPath;
+
+    /**
+     * What ProcessImpl's constructor passes to forkAndExec as the helper's path: the agent
+     * rewrites its read of ProcessImpl.helperpath into a call of this method. The agent's helper
+     * for a start that {@link #apply} runs with one, else the JDK's own.
+     */
+    static byte[] helperpath() {
+        byte[] h = HELPER.get();
+        if (h != null) return h;
+        h = jdkHelperPath;
+        if (h != null) return h;
+        try {
+            Field f = ProcessImpl.class.getDeclaredField("helperpath");
+            f.setAccessible(true);
+            h = (byte[]) f.get(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new IllegalStateException("cannot read ProcessImpl.helperpath: " + e, e);
+        }
+        return jdkHelperPath = h;
+    }
+
+    /**
+     * The JDK's launch mechanism (POSIX_SPAWN, VFORK or FORK), as ProcessImpl decided it: only
+     * with POSIX_SPAWN does the JDK run a helper in front of the child. The agent calls it by
+     * reflection.
+     */
+    static String launchMechanism() {
+        try {
+            Field f = ProcessImpl.class.getDeclaredField("launchMechanism");
+            f.setAccessible(true);
+            return ((Enum<?>) f.get(null)).name();
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return "unknown (" + e + ")";
+        }
+    }
+
+    /**
+     * A copy of ENV (null: the JVM's own environment), with VALUE as VARIABLE, appended to what it
+     * holds there already: the map type the JDK's start takes.
+     */
+    private static Map<String, String> withVariable(Map<String, String> env, String variable, String value) {
+        Map<String, String> out;
+        if (env == null) {
+            out = ProcessEnvironment.environment();
+        } else {
+            out = ProcessEnvironment.emptyEnvironment(env.size() + 1);
+            out.putAll(env);
+        }
+        String outer = out.get(variable);
+        out.put(variable, outer == null || outer.isEmpty() ? value : outer + " " + value);
+        return out;
     }
 
     /**

@@ -1,11 +1,14 @@
 package dev.hygiene.agent;
 
+import dev.hygiene.core.Log;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -55,6 +58,37 @@ final class Bridge {
         Constructor<?> c = bridge.getDeclaredConstructor();
         c.setAccessible(true);
         jdk = (Function<Object[], Object>) c.newInstance();
+    }
+
+    /** Whether the JDK runs a helper in place of its jspawnhelper when asked: null until known. */
+    private static volatile Boolean spawns;
+
+    /**
+     * True if a start can run the agent's helper in place of the JDK's jspawnhelper: the bridge is
+     * defined, the JDK starts children through its jspawnhelper (POSIX_SPAWN, as ProcessImpl
+     * decided at its initialization, which this may cause), and ProcessImpl's read of the
+     * helper's path was rewritten. Decided once.
+     */
+    static boolean spawnsThroughHelper() {
+        Boolean known = spawns;
+        if (known != null) return known;
+        Function<Object[], Object> bridge = jdk;
+        if (bridge == null) return false;
+        String mechanism;
+        try {
+            Method m = bridge.getClass().getDeclaredMethod("launchMechanism");
+            m.setAccessible(true);
+            mechanism = (String) m.invoke(null); // initializes ProcessImpl: it is rewritten by then
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            mechanism = "unknown (" + e + ")";
+        }
+        boolean yes = mechanism.equals("POSIX_SPAWN") && ProcessClassesTransformer.helperPathRedirected();
+        if (!yes) {
+            Log.debug("the JDK's launch mechanism is " + mechanism + (mechanism.equals("POSIX_SPAWN")
+                    ? ", but its helper path was not rewritten" : "") + ": the helper goes in front of each program");
+        }
+        spawns = yes;
+        return yes;
     }
 
     private static void set(Class<?> bridge, String field, Object value) throws ReflectiveOperationException {

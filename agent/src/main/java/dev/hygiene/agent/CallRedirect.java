@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.util.Arrays;
 
 /**
- * Redirects the calls of one method to a static method with the same stack effect, inside one
- * method of a class file: {@code invokevirtual A.m(X)Y} or {@code invokestatic A.m(X)Y} becomes
- * {@code invokestatic B.n(...)Y}. The instruction keeps its length (opcode and a constant pool
+ * Redirects the calls of one method (or the reads of one static field) to a static method with
+ * the same stack effect, inside one method of a class file: {@code invokevirtual A.m(X)Y} or
+ * {@code invokestatic A.m(X)Y} becomes {@code invokestatic B.n(...)Y}, and {@code getstatic A.f:Y}
+ * becomes {@code invokestatic B.n()Y}. The instruction keeps its length (opcode and a constant pool
  * index), so no offset, stack map frame or exception range moves; the new method reference is
  * appended to the constant pool. Nothing else in the class changes, so the result is also a valid
  * retransformation (no member added or removed).
@@ -21,8 +22,9 @@ final class CallRedirect {
 
     static final int INVOKEVIRTUAL = 0xb6;
     static final int INVOKESTATIC = 0xb8;
+    static final int GETSTATIC = 0xb2;
 
-    private static final int UTF8 = 1, CLASS = 7, METHODREF = 10, NAME_AND_TYPE = 12;
+    private static final int UTF8 = 1, CLASS = 7, FIELDREF = 9, METHODREF = 10, NAME_AND_TYPE = 12;
     private static final byte[] CODE = modifiedUtf8("Code");
 
     /** The call to find. */
@@ -77,8 +79,9 @@ final class CallRedirect {
 
         // The constant pool entries of the call to find.
         boolean[] target = new boolean[count];
+        int refTag = opcode == GETSTATIC ? FIELDREF : METHODREF;
         for (int i = 1; i < count; i++) {
-            if (tags[i] != METHODREF) continue;
+            if (tags[i] != refTag) continue;
             int o = offsets[i];
             int cls = r.u2(o + 1), nat = r.u2(o + 3);
             target[i] = utf8Is(r, offsets, r.u2(offsets[cls] + 1), ownerUtf)

@@ -112,8 +112,24 @@ final class Hooks {
         @Override
         public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                              boolean redirectErrorStream) throws IOException {
+            return start(new Object[] {cmd, env, dir, redirects, redirectErrorStream});
+        }
+
+        @Override
+        public boolean spawns() {
+            return Bridge.spawnsThroughHelper();
+        }
+
+        @Override
+        public Process spawn(byte[] helper, String marker, String[] cmd, Map<String, String> env, String dir,
+                             Redirect[] redirects, boolean redirectErrorStream) throws IOException {
+            return start(new Object[] {cmd, env, dir, redirects, redirectErrorStream, helper, ProcessHygiene.MARKER_VARIABLE,
+                    marker});
+        }
+
+        private Process start(Object[] a) throws IOException {
             try {
-                return (Process) call(new Object[] {cmd, env, dir, redirects, redirectErrorStream});
+                return (Process) call(a);
             } catch (RuntimeException | Error e) {
                 throw new JdkThrew(e);
             } catch (Exception e) { // the JDK's IOException, passed through Function.apply

@@ -9,13 +9,16 @@ import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
 
 /**
- * Rewrites two calls in the JDK's process classes as they load (neither is loaded before premain),
- * each into a call of the bridge (see src/main/bridge):
+ * Rewrites three places in the JDK's process classes as they load (neither is loaded before
+ * premain), each into a call of the bridge (see src/main/bridge):
  * <ul>
  *   <li>in {@code ProcessBuilder.start(Redirect[])}, the call of {@code ProcessImpl.start}: the one
  *       place that ProcessBuilder.start, startPipeline and Runtime.exec all reach;</li>
  *   <li>in {@code ProcessImpl.destroy(boolean)}, the call of
- *       {@code ProcessHandleImpl.destroyProcess}: behind Process.destroy and destroyForcibly.</li>
+ *       {@code ProcessHandleImpl.destroyProcess}: behind Process.destroy and destroyForcibly;</li>
+ *   <li>in ProcessImpl's constructor, the read of {@code ProcessImpl.helperpath} (the JDK's
+ *       jspawnhelper), so that a start may run the agent's helper in its place. Optional: without
+ *       it, the agent puts its helper in front of the program instead (see Starter.spawn).</li>
  * </ul>
  * The bridge is defined when ProcessBuilder is rewritten: ProcessImpl's destroy runs only for a
  * Process, which only ProcessBuilder.start makes (and on JDK 25 ProcessImpl already loads in
@@ -37,6 +40,14 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             CallRedirect.INVOKEVIRTUAL, "java/lang/ProcessHandleImpl", "destroyProcess", "(Z)Z",
             Bridge.NAME, "destroyProcess", "(Ljava/lang/ProcessHandleImpl;Z)Z");
 
+    static final CallRedirect HELPER_PATH = new CallRedirect(
+            "<init>", "([B[BI[BI[B[IZZ)V",
+            CallRedirect.GETSTATIC, "java/lang/ProcessImpl", "helperpath", "[B",
+            Bridge.NAME, "helperpath", "()[B");
+
+    /** True while ProcessImpl's constructor reads its helper's path from the bridge. */
+    private static volatile boolean helperPathRedirected;
+
     private final Instrumentation inst;
     private volatile boolean disabled;
     private volatile boolean destroyRedirected;
@@ -54,6 +65,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         if (redirect == null) return null;
         try {
             byte[] out = redirect.apply(bytes);
+            if (redirect == DESTROY) out = withHelperPath(out);
             // Under a SecurityManager the class load may be the application's: the definition
             // (java.lang opened to the agent, a private lookup) is the agent's own work.
             if (redirect == START) DefineBridge.define(inst);
@@ -68,15 +80,33 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         }
     }
 
+    /**
+     * ProcessImpl (with its destroy rewritten already) with its read of the helper's path
+     * rewritten too, or as it is where that read is not what this agent knows.
+     */
+    private static byte[] withHelperPath(byte[] processImpl) {
+        try {
+            byte[] out = HELPER_PATH.apply(processImpl);
+            helperPathRedirected = true;
+            return out;
+        } catch (RuntimeException e) {
+            helperPathRedirected = false;
+            Log.debug("ProcessImpl's helper path is not where this agent expects it (" + e.getMessage()
+                    + "): the agent's helper goes in front of each program instead");
+            return processImpl;
+        }
+    }
+
+    /** True while a start through the JDK's jspawnhelper may have the agent's helper run in its place. */
+    static boolean helperPathRedirected() {
+        return helperPathRedirected;
+    }
+
     /** True once the transformer gave up: ProcessBuilder may then start children without the bridge. */
     boolean disabled() {
         return disabled;
     }
 
-    /**
-     * Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. The reaper
-     * of orphans stops first: it relies on every start going through the bridge.
-     */
     /** Bridge.define, privileged where a SecurityManager can be installed. */
     private static final class DefineBridge implements PrivilegedAction<Void> {
         private final Instrumentation inst;
@@ -101,9 +131,13 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         }
     }
 
-    /** Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. */
+    /**
+     * Stops rewriting, and gives ProcessImpl its own bytes back if they were rewritten. The reaper
+     * of orphans stops first: it relies on every start going through the bridge.
+     */
     private void disable() {
         disabled = true;
+        helperPathRedirected = false;
         OrphanReaping.stop();
         if (!destroyRedirected) return;
         try {

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * The two redirects of ProcessClassesTransformer on the JDK's own ProcessBuilder and ProcessImpl,
+ * The three redirects of ProcessClassesTransformer on the JDK's own ProcessBuilder and ProcessImpl,
  * of the running JDK and of JDK 25 (read from its lib/modules): each redirects exactly one call,
  * changes nothing else (see {@link RedirectCheck}), and the result parses. Then a JVM of that JDK
  * runs with the two rewritten classes and the bridge patched into java.base, verifying its boot
@@ -63,8 +63,10 @@ class JdkProcessClassesTest {
         RedirectCheck.assertRedirected(ProcessClassesTransformer.START, builder, builderAfter, 1);
 
         byte[] impl = JdkClasses.javaBase(jrt, "java/lang/ProcessImpl");
-        byte[] implAfter = RedirectCheck.apply(ProcessClassesTransformer.DESTROY, impl);
-        RedirectCheck.assertRedirected(ProcessClassesTransformer.DESTROY, impl, implAfter, 1);
+        byte[] implDestroy = RedirectCheck.apply(ProcessClassesTransformer.DESTROY, impl);
+        RedirectCheck.assertRedirected(ProcessClassesTransformer.DESTROY, impl, implDestroy, 1);
+        byte[] implAfter = RedirectCheck.apply(ProcessClassesTransformer.HELPER_PATH, implDestroy);
+        RedirectCheck.assertRedirected(ProcessClassesTransformer.HELPER_PATH, implDestroy, implAfter, 1);
         // The transformer itself gives the same bytes for ProcessImpl (ProcessBuilder's rewrite
         // also defines the bridge, which needs an Instrumentation).
         assertArrayEquals(implAfter, new ProcessClassesTransformer(null).transform(null, "java/lang/ProcessImpl", null, null, impl));

@@ -93,7 +93,8 @@ final class RedirectCheck {
     private static int changedLines(CallRedirect r, byte[] before, byte[] after) {
         List<String> b = text(before), a = text(after);
         assertEquals(b.size(), a.size(), "lines of the printed class");
-        String oldCall = "    " + Printer.OPCODES[r.opcode] + " " + r.owner + "." + r.name + " " + r.desc;
+        String oldCall = "    " + Printer.OPCODES[r.opcode] + " " + r.owner + "." + r.name
+                + (r.opcode == CallRedirect.GETSTATIC ? " : " : " ") + r.desc;
         String newCall = "    INVOKESTATIC " + r.newOwner + "." + r.newName + " " + r.newDesc;
         String method = "";
         int changed = 0;
@@ -119,11 +120,11 @@ final class RedirectCheck {
         return new ArrayList<>(s.toString().lines().toList());
     }
 
-    /** "owner.name desc" of the Methodref at INDEX, or what else is there. */
+    /** "owner.name desc" of the Methodref (or Fieldref) at INDEX, or what else is there. */
     private static String methodref(ClassReader r, int index) {
         int item = r.getItem(index);
         int tag = r.readByte(item - 1);
-        if (tag != 10) return "constant " + index + " has tag " + tag + ", not a Methodref";
+        if (tag != 10 && tag != 9) return "constant " + index + " has tag " + tag + ", not a Methodref or Fieldref";
         char[] buf = new char[r.getMaxStringLength()];
         int nat = r.getItem(r.readUnsignedShort(item + 2));
         return r.readClass(item, buf) + "." + r.readUTF8(nat, buf) + r.readUTF8(nat + 2, buf);

@@ -246,6 +246,19 @@ final class Cgroups {
         return remove(dir);
     }
 
+    /** The children's cgroups whose names are PREFIX and a number (paths). */
+    List<String> children(String prefix) {
+        List<String> out = new ArrayList<>();
+        for (File f : subdirectories(dir)) {
+            String name = f.getName();
+            if (name.length() > prefix.length() && name.startsWith(prefix)
+                    && name.substring(prefix.length()).chars().allMatch(Character::isDigit)) {
+                out.add(f.getPath());
+            }
+        }
+        return out;
+    }
+
     /** The cgroups directly below CGROUP (its subdirectories; cgroupfs has no other). */
     private static List<File> subdirectories(String cgroup) {
         List<File> out = new ArrayList<>();

@@ -146,6 +146,11 @@ public final class Helper implements GroupLauncher {
         }
     }
 
+    /** The extracted file. */
+    Path file() {
+        return file;
+    }
+
     /** The private directory the helper was extracted to (where the watchdog's groups file is). */
     Path directory() {
         return dir;

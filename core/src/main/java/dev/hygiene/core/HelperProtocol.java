@@ -27,6 +27,18 @@ final class HelperProtocol {
     static final String CGROUP_FAILED_PREFIX = "cgroup-failed.";
 
     /**
+     * In the private directory, for the helper's spawn mode (run by the JDK in place of its
+     * jspawnhelper): the helper's two names (a process group; a cgroup too), a link to the JDK's
+     * jspawnhelper, a link to the JVM's cgroup directory, in which the child makes
+     * CHILD_CGROUP_PREFIX&lt;its pid&gt;.
+     */
+    static final String SPAWN_FILE = "spawn";
+    static final String SPAWN_CGROUP_FILE = "spawn-cgroup";
+    static final String JSPAWNHELPER_LINK = "jspawnhelper";
+    static final String CGROUP_LINK = "cgroup";
+    static final String CHILD_CGROUP_PREFIX = "p";
+
+    /**
      * In the private directory: the JVM's list of groups for the watchdog, appended to by the JVM
      * and read by the watchdog once the JVM has died; compacted by writing {@link #GROUPS_TMP}
      * and renaming it.

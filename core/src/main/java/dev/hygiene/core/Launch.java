@@ -2,6 +2,8 @@ package dev.hygiene.core;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.io.File;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +73,8 @@ final class Launch {
         }
 
         Helper helper = life.helper;
+        JdkSpawn spawn = h == helper && jdk.spawns() ? life.spawn(helper) : null;
+        if (spawn != null) return spawned(spawn, helper, cmd, env, dir, redirects, redirectErrorStream, jdk, policy);
         // setsid(1) can add no marker, and moves nothing into a cgroup.
         String marker = h == helper && markerAllowed(env) ? life.markerPrefix + markers.incrementAndGet() : null;
         Cgroups cg = h == helper ? life.cgroups : null;
@@ -120,6 +124,72 @@ final class Launch {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
         return p;
+    }
+
+    /**
+     * The start through the JDK's jspawnhelper with the helper in its place (see {@link JdkSpawn}):
+     * when the JDK returns, the program runs, in its group (and cgroup) already.
+     */
+    private Process spawned(JdkSpawn spawn, Helper helper, String[] cmd, Map<String, String> env, String dir,
+                            Redirect[] redirects, boolean redirectErrorStream, Starter jdk, StopPolicy policy)
+            throws IOException {
+        Cgroups cg = life.cgroups;
+        boolean inCgroup = cg != null && spawn.cgroups() && !cgroupFailureSaid;
+        String marker = !inCgroup && markerAllowed(env) ? life.markerPrefix + markers.incrementAndGet() : null;
+        if (inCgroup) sweepFinished();
+        Process p;
+        boolean outer = Untracked.enter();
+        try {
+            p = jdk.spawn(spawn.path(inCgroup), marker, cmd, env, dir, redirects, redirectErrorStream);
+        } catch (IOException e) {
+            // The JDK could not run the program (or the helper the JDK's jspawnhelper): the plain
+            // start gives the application exactly the JDK's outcome.
+            Log.debug("the JDK's start through the helper failed (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
+            if (inCgroup) removeStrayCgroups(cg);
+            if (life.replaceVanishedHelper(helper)) {
+                life.statistics.started.decrement(); // counted again by the retry
+                return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
+            }
+            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
+        } finally {
+            Untracked.exit(outer);
+        }
+        try {
+            long pid = p.pid();
+            ProcStat stat = ProcStat.read(pid);
+            // Ended already (a zombie, or reaped): it ran, after the helper's setpgid.
+            boolean isolated = stat == null || !stat.alive() || stat.pgrp == pid;
+            Statistics stats = life.statistics;
+            if (isolated) stats.isolated.increment();
+            else stats.notIsolated(NotIsolated.SETPGID_FAILED);
+            String cgroup = inCgroup ? spawn.cgroupOf(pid) : null;
+            boolean contained = cgroup != null && cg.holds(pid, cgroup);
+            // No marker either (it was to be in a cgroup); the next children get one instead.
+            if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup);
+            Containment containment = !isolated ? Containment.TREE : contained ? Containment.CGROUP : Containment.GROUP;
+            ProcessGroup g = new ProcessGroup(pid, stat == null ? 0 : stat.startTime, containment, contained ? cgroup : null,
+                    show(cmd), marker, origin(), policy);
+            life.termination.track(g, p);
+            FlightEvents.isolation(pid, show(cmd), isolated ? null : NotIsolated.SETPGID_FAILED, containment);
+        } catch (RuntimeException e) {
+            Log.error("cannot track pid " + p.pid() + ": " + e);
+        }
+        return p;
+    }
+
+    /**
+     * After a start through the helper failed in cgroup mode: removes the cgroups that helpers made
+     * for children that never ran (p&lt;pid&gt;: empty, no group of ours holds it, and its pid is no
+     * longer alive, so that no helper is about to enter it).
+     */
+    private void removeStrayCgroups(Cgroups cg) {
+        Set<String> held = new HashSet<>();
+        for (ProcessGroup g : life.registry.snapshot()) if (g.cgroup != null) held.add(g.cgroup);
+        for (String c : cg.children(HelperProtocol.CHILD_CGROUP_PREFIX)) {
+            String pid = c.substring(c.lastIndexOf('/') + 1 + HelperProtocol.CHILD_CGROUP_PREFIX.length());
+            if (held.contains(c) || Cgroups.populated(c) || new File("/proc/" + pid).exists()) continue;
+            Cgroups.remove(c);
+        }
     }
 
     /** The JDK's own start of CMD, tracked as the tree of its descendants (WHY says why). */
@@ -180,7 +250,11 @@ final class Launch {
         return env.keySet().containsAll(own);
     }
 
-    /** The child PID could not enter CGROUP: it runs in group mode. Said once per JVM. */
+    /**
+     * The child PID could not enter CGROUP: it runs in group mode. Said once per JVM. From then on,
+     * children started through the JDK's jspawnhelper get no cgroup, but the marker (this one has
+     * none: it was decided before the start).
+     */
     private void cgroupFailed(Helper helper, long pid, String cgroup) {
         String why = helper.cgroupFailure(pid);
         if (cgroupFailureSaid) return;

@@ -129,6 +129,28 @@ final class Lifecycle {
         return watchdog;
     }
 
+    /** The helper in place of the JDK's jspawnhelper, once tried for {@link #spawnTriedFor}: null if it cannot be. */
+    private volatile JdkSpawn spawn;
+    private volatile Helper spawnTriedFor;
+
+    /**
+     * The helper HELPER in place of the JDK's jspawnhelper (its links made at the first call for
+     * it); null where that cannot be, said once in the debug log.
+     */
+    JdkSpawn spawn(Helper helper) {
+        if (spawnTriedFor == helper) return spawn;
+        synchronized (this) {
+            if (spawnTriedFor != helper) {
+                StringBuilder why = new StringBuilder();
+                JdkSpawn s = JdkSpawn.prepare(helper, cgroups, why);
+                if (s == null) Log.debug("the helper cannot run in place of the JDK's jspawnhelper (" + why + "): it goes in front of each program");
+                spawn = s;
+                spawnTriedFor = helper;
+            }
+            return spawn;
+        }
+    }
+
     /** The watchdog if it was started; null otherwise (never starts it). */
     synchronized Watchdog watchdogIfStarted() {
         return watchdog;

@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public final class ProcessHygiene {
 
+    /** The environment variable that marks the descendants of a child (where no cgroup holds them). */
+    public static final String MARKER_VARIABLE = HelperProtocol.MARKER_VAR;
+
     private final Lifecycle life;
 
     public ProcessHygiene(Config config, Path agentDir) {

@@ -58,7 +58,7 @@ class HelperTest {
         try (InputStream in = Helper.class.getResourceAsStream(Helper.resourceName())) {
             assertArrayEquals(in.readAllBytes(), Files.readAllBytes(file));
         }
-        assertEquals("0:process-hygiene-helper 5", run(h.command(), "version"));
+        assertEquals("0:process-hygiene-helper 6", run(h.command(), "version"));
         h.delete();
         assertFalse(Files.exists(dir));
     }

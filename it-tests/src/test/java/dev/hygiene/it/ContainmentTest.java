@@ -2,6 +2,7 @@ package dev.hygiene.it;
 
 import dev.hygiene.it.apps.ContainmentApp;
 import dev.hygiene.it.apps.EnvironmentApp;
+import dev.hygiene.it.apps.FailedStartApp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -111,6 +112,43 @@ class ContainmentTest extends AppJvmTest {
             if (!e.getValue().matches(expected)) wrong.add(e.getKey() + ": " + e.getValue() + " (expected " + expected + ")");
         }
         assertEquals(List.of(), wrong, (cgroups ? "with cgroups" : "in group mode") + ", the children's environments");
+    }
+
+    /**
+     * A start whose exec fails after the child exists (a script with a missing interpreter) gives
+     * the JDK's own exception, and leaves no cgroup behind: the next child's cgroup is the only
+     * one in the JVM's directory.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void aFailedExecLeavesNoCgroup(Jdks.Jdk jdk) {
+        assumeTrue(Cgroups.writable(), "no writable cgroup2 mount");
+        int failures = 5;
+        AppJvm app = app(jdk, FailedStartApp.class).agent("containment=cgroup").args(Integer.toString(failures)).start();
+        Proc.Stat jvm = Proc.stat(app.jvm()[0]);
+        long child = AppJvm.numbers(app.awaitLine("CHILD "))[0];
+        app.awaitLine("READY");
+        try {
+            List<String> failed = app.stdout().all().stream().filter(l -> l.startsWith("FAILED ") || l.startsWith("STARTED "))
+                    .collect(Collectors.toList());
+            String expected = "FAILED Cannot run program \"[^\"]*/bad-interpreter\": .*No such file or directory.*";
+            assertEquals(failures, failed.size(), app.describe());
+            for (String l : failed) assertTrue(l.matches(expected), "the JDK's own exception: " + l + app.describe());
+            java.nio.file.Path dir = Cgroups.dirOf(jvm.pid).resolve(Cgroups.jvmDirName(jvm.pid, jvm.startTime));
+            assertEquals(Cgroups.of(child), "/" + Cgroups.mount().relativize(dir.resolve("p" + child)), "the child's own cgroup");
+            try (Stream<java.nio.file.Path> s = Files.list(dir)) {
+                List<String> cgroups = s.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted()
+                        .collect(Collectors.toList());
+                assertEquals(List.of("p" + child), cgroups, "the cgroups in " + dir + app.describe());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            app.send("exit");
+        }
+        app.awaitLine("EXITING");
+        assertEquals(0, app.awaitExit(), app.describe());
+        Poll.assertWithin(Duration.ofSeconds(3), () -> !Proc.alive(child), () -> "the sleep " + child + " gone at shutdown");
     }
 
     /** What the app reported about its tree. */
