@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Issue 10, a cgroup per child: where the JVM may create cgroups (here: root, a writable cgroup2
- * mount), each child is moved into {@code <JVM's cgroup>/process-hygiene-<pid>-<start>/c<N>}
+ * mount), each child is moved into {@code <JVM's cgroup>/process-hygiene-<pid>-<start>/p<pid>}
  * before it execs, and nothing it starts can leave that: descendants that leave its group and
  * session with a cleared environment ({@code env -i setsid -f}), a double fork with a scrubbed
  * environment, or as another user ({@code setpriv}), none of whom the environment marker could
@@ -64,7 +64,8 @@ class CgroupEscapeeTest extends AppJvmTest {
         Proc.Stat watchdog = arg.equals("wait") ? app.awaitWatchdog() : null;
 
         assertEquals(jvmDir, cgroup.getParent(), "the child's cgroup lies in the JVM's directory" + app.describe());
-        assertTrue(cgroup.getFileName().toString().matches("c[0-9]+"), "c<N>: " + cgroup);
+        // p<pid> where the helper runs in place of the JDK's jspawnhelper (the default), c<N> in front of the program.
+        assertEquals("p" + leader, cgroup.getFileName().toString(), "p<leader's pid>: " + cgroup);
         List<String> notContained = new ArrayList<>();
         int otherUser = 0;
         for (long[] e : escapees.members) {

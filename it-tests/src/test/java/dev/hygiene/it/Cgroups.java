@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
  * which cgroup a process is in ({@code 0::PATH} of /proc/PID/cgroup), the pids in a cgroup
  * ({@code cgroup.procs}), whether anything lives in it or below ({@code populated} of
  * {@code cgroup.events}). The agent makes {@code <mount><JVM's cgroup>/process-hygiene-<pid>-<start
- * time>} per JVM and {@code c<N>} in it per child.
+ * time>} per JVM and {@code p<pid>} in it per child ({@code c<N>} with the FORK and VFORK launch mechanisms).
  *
  * <p>Used by the tests and by the apps (plain JDK only).
  */
