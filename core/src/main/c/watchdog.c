@@ -23,8 +23,13 @@
  * checking its start time (with leader-first: to the leader alone first, to the rest once it has
  * exited); a wait of at most its grace for them to be gone (for a group with a cgroup also until
  * its cgroup.events says "populated 0"); then SIGKILL (and "1" to cgroup.kill); then at most
- * GIVE_UP_MS more. With INFO 1 it reports each
- * group on stderr; REPORT, unless "-", gets one JSON line per group. Then it removes each group's
+ * GIVE_UP_MS more. A group with an H line was handed over by the JVM at shutdown (400 groups or
+ * more, see Termination.java): with stage none it gets the same escalation; otherwise the JVM sent
+ * its stop signal at the line's SIGNALLED_AT, and the escalation goes on from the stage it names
+ * (leader: the rest once the leader has exited; group: its members outside the group; all:
+ * nothing) with SIGKILL at SIGNALLED_AT + its grace, so that nothing gets a second stop signal.
+ * With INFO 1 it reports each group on stderr; REPORT, unless "-", gets one JSON line per group
+ * (reason jvm-died, or shutdown for a group handed over). Then it removes each group's
  * cgroup directory, then each directory of an R line, and last the private directory it was
  * extracted to. It starts no process, so it leaves no zombie.
  */
@@ -57,6 +62,21 @@
 #define WHO "hygiene-helper: watch"
 
 static struct groups_file list;
+/* The innermost marker of each process of the round's /proc listing, read at most once a round
+ * (NULL: none, or not read yet, see marker_read): with many groups, each process's environment is
+ * read once, not once per group. */
+static char **round_markers;
+static unsigned char *marker_read;
+
+/* True if MARKER is the innermost marker of ALL[K], read once a round. */
+static int marked(const struct proc *all, size_t k, const char *marker) {
+    if (round_markers == NULL) return proc_has_marker(all[k].pid, marker);
+    if (!marker_read[k]) {
+        marker_read[k] = 1;
+        round_markers[k] = proc_marker(all[k].pid);
+    }
+    return round_markers[k] != NULL && strcmp(round_markers[k], marker) == 0;
+}
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
 
@@ -151,7 +171,7 @@ static int members(struct group *g, const struct proc *all, size_t n, int sig, i
         if (!reused && all[k].pgrp == g->pgid) {
             in_group++;
         } else if (g->cgroup[0] == '\0' && g->marker[0] != '\0' && all[k].pid != self
-                   && proc_has_marker(all[k].pid, g->marker)) {
+                   && marked(all, k, g->marker)) {
             out++;
             if (sig) signal_one(all[k].pid, all[k].start, sig);
         }
@@ -245,10 +265,26 @@ static int escalation_round(void) {
     size_t n = proc_all(&all);
     long long now = now_ms();
     int busy = 0;
+    /* Without memory for the cache, each group reads the environments itself. */
+    round_markers = n == 0 ? NULL : calloc(n, sizeof *round_markers);
+    marker_read = n == 0 ? NULL : calloc(n, 1);
+    if (round_markers == NULL || marker_read == NULL) {
+        free(round_markers);
+        free(marker_read);
+        round_markers = NULL;
+        marker_read = NULL;
+    }
     for (size_t i = 0; i < list.ngroups; i++) {
         struct group *g = &list.groups[i];
         if (g->phase != PHASE_DONE) busy += escalate(g, all, n, now);
     }
+    if (round_markers != NULL) {
+        for (size_t k = 0; k < n; k++) free(round_markers[k]);
+    }
+    free(round_markers);
+    free(marker_read);
+    round_markers = NULL;
+    marker_read = NULL;
     free(all);
     return busy;
 }
