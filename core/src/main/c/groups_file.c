@@ -50,6 +50,7 @@ static int add_group(struct groups_file *gf, pid_t pgid, unsigned long long star
     g.grace_ms = grace_ms;
     g.stop_signal = stop_signal;
     g.leader_first = leader_first;
+    g.members = -1;
     if (g.marker == NULL || g.cgroup == NULL || g.command == NULL || g.started_at == NULL) {
         free(g.marker);
         free(g.cgroup);
@@ -76,6 +77,38 @@ static void remove_group(struct groups_file *gf, pid_t pgid, unsigned long long 
     }
 }
 
+static struct group *find_group(struct groups_file *gf, pid_t pgid, unsigned long long start) {
+    for (size_t i = 0; i < gf->ngroups; i++) {
+        if (gf->groups[i].pgid == pgid && gf->groups[i].start == start) return &gf->groups[i];
+    }
+    return NULL;
+}
+
+/* An H line's fields after PGID and LEADER_START, into the group it names (none: the line is
+ * ignored, as for a group gone already); 0, or -1 if it does not parse. */
+static int hand_off(struct groups_file *gf, pid_t pgid, unsigned long long start, char **fields) {
+    unsigned long long at_ns, members, rss, escapees;
+    int stage;
+    if (parse_number(fields[3], ~0ULL, &at_ns) != 0) return -1;
+    if (strcmp(fields[4], STAGE_NONE) == 0) stage = HANDED_NONE;
+    else if (strcmp(fields[4], STAGE_LEADER) == 0) stage = HANDED_LEADER;
+    else if (strcmp(fields[4], STAGE_GROUP) == 0) stage = HANDED_GROUP;
+    else if (strcmp(fields[4], STAGE_ALL) == 0) stage = HANDED_ALL;
+    else return -1;
+    int counted = strcmp(fields[5], "-1") != 0;
+    if (counted && parse_number(fields[5], 0x7fffffffULL, &members) != 0) return -1;
+    if (parse_number(fields[6], ~0ULL, &rss) != 0 || parse_number(fields[7], 0x7fffffffULL, &escapees) != 0) return -1;
+    struct group *g = find_group(gf, pgid, start);
+    if (g == NULL) return 0;
+    g->handed_off = 1;
+    g->signalled_at_ms = (long long) (at_ns / 1000000);
+    g->stage = stage;
+    g->members = counted ? (long) members : -1;
+    g->rss_bytes = rss;
+    g->escapees = (int) escapees;
+    return 0;
+}
+
 static int add_removal(struct groups_file *gf, const char *path) {
     if (gf->nremovals == gf->rcapacity) {
         size_t cap = gf->rcapacity ? 2 * gf->rcapacity : 4;
@@ -100,11 +133,13 @@ static int apply(struct groups_file *gf, char *line) {
         return add_removal(gf, fields[1]) == 0 ? 0 : -2;
     }
     int live = strcmp(fields[0], TAG_LIVE) == 0;
-    if (!live && strcmp(fields[0], TAG_GONE) != 0) return -1;
-    if (n != (live ? 10 : 3)) return -1;
+    int handed = strcmp(fields[0], TAG_HANDED_OFF) == 0;
+    if (!live && !handed && strcmp(fields[0], TAG_GONE) != 0) return -1;
+    if (n != (live ? 10 : handed ? 8 : 3)) return -1;
     /* Group numbers 0 and 1 are never ours to signal (kill(0) is our group, kill(-1) everyone). */
     if (parse_number(fields[1], 0x7fffffffULL, &pgid) != 0 || pgid <= 1) return -1;
     if (parse_number(fields[2], ~0ULL, &start) != 0) return -1;
+    if (handed) return hand_off(gf, (pid_t) pgid, start, fields);
     if (!live) {
         remove_group(gf, (pid_t) pgid, start);
         return 0;

@@ -15,6 +15,11 @@ struct group {
     long grace_ms;              /* its policy: grace before SIGKILL, */
     int stop_signal;            /* the first signal, */
     int leader_first;           /* and whether the leader gets it alone first */
+    int handed_off;             /* an H line: the JVM began its escalation at shutdown, */
+    long long signalled_at_ms;  /* sent the stop signal then (CLOCK_MONOTONIC), */
+    int stage;                  /* this far (STAGE_*: see below), */
+    long members;               /* and counted these (-1: not counted) */
+    unsigned long long rss_bytes;
     int live;                   /* members seen in the last scan */
     int signalled;              /* had members when the JVM died */
     int escapees;               /* members outside the process group, at the first signal */
@@ -23,6 +28,9 @@ struct group {
     int phase;                  /* the watchdog's escalation: see watchdog.c */
     long long deadline;         /* the end of its grace, then of the give-up time after SIGKILL */
 };
+
+/* The stage of a handed-off group (see STAGE_* in protocol.h). */
+enum { HANDED_NONE = 1, HANDED_LEADER, HANDED_GROUP, HANDED_ALL };
 
 struct groups_file {
     struct group *groups;       /* still live after every line was applied */

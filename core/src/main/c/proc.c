@@ -116,18 +116,18 @@ size_t proc_all(struct proc **out) {
     return n;
 }
 
-int proc_has_marker(pid_t pid, const char *marker) {
+char *proc_marker(pid_t pid) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/environ", (int) pid);
     /* Not ours to read (EACCES: another user's process) or gone (ENOENT): not marked as ours. */
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
+    if (fd < 0) return NULL;
     size_t cap = 16384, len = 0;
     char *buf = malloc(cap + 1);
     if (buf == NULL) {
         fprintf(stderr, "hygiene-helper: malloc(%zu): %s\n", cap + 1, strerror(errno));
         close(fd); /* only read from: close cannot lose anything */
-        return 0;
+        return NULL;
     }
     for (;;) {
         if (len == cap) {
@@ -149,9 +149,9 @@ int proc_has_marker(pid_t pid, const char *marker) {
     }
     close(fd); /* as above */
     buf[len] = '\0';
-    int found = 0;
-    size_t var = strlen(MARKER_VAR), mlen = strlen(marker);
-    for (size_t i = 0; i < len && !found; i += strlen(buf + i) + 1) {
+    char *found = NULL;
+    size_t var = strlen(MARKER_VAR);
+    for (size_t i = 0; i < len && found == NULL; i += strlen(buf + i) + 1) {
         const char *entry = buf + i;
         if (strncmp(entry, MARKER_VAR, var) != 0 || entry[var] != '=') continue;
         /* A space-separated list, outermost JVM first: the process belongs to the last one (a
@@ -167,9 +167,19 @@ int proc_has_marker(pid_t pid, const char *marker) {
             t += tl;
             while (*t == ' ') t++;
         }
-        found = last != NULL && last_len == mlen && strncmp(last, marker, mlen) == 0;
+        if (last != NULL) {
+            found = strndup(last, last_len);
+            if (found == NULL) fprintf(stderr, "hygiene-helper: strndup(%zu): %s\n", last_len, strerror(errno));
+        }
     }
     free(buf);
+    return found;
+}
+
+int proc_has_marker(pid_t pid, const char *marker) {
+    char *m = proc_marker(pid);
+    int found = m != NULL && strcmp(m, marker) == 0;
+    free(m);
     return found;
 }
 

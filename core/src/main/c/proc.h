@@ -24,6 +24,10 @@ int proc_alive(const struct proc *p);
  * NULL and 0 if it could not be allocated, said on stderr). */
 size_t proc_all(struct proc **out);
 
+/* The last (innermost) token of MARKER_VAR in PID's environment (malloc'd, caller frees), or NULL
+ * if it has none or it is unreadable (another user). */
+char *proc_marker(pid_t pid);
+
 /* 1 if MARKER is the last (innermost) token of MARKER_VAR in PID's environment, 0 if not or
  * unreadable (another user). */
 int proc_has_marker(pid_t pid, const char *marker);

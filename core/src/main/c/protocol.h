@@ -41,12 +41,30 @@
  *                                                   a group is live, and how it is to be stopped
  *   -  PGID  LEADER_START                           that group is gone
  *   R  PATH                                         a cgroup directory to remove at the end
+ *   H  PGID  LEADER_START  SIGNALLED_AT  STAGE  MEMBERS  RSS_BYTES  ESCAPEES
+ *                                                   handed off at shutdown: the JVM sent the group
+ *                                                   its stop signal at SIGNALLED_AT (CLOCK_MONOTONIC
+ *                                                   in ns, System.nanoTime()); the watchdog goes on
+ *                                                   from STAGE (SIGKILL at SIGNALLED_AT + GRACE_MS)
+ *                                                   once the JVM has exited, and reports "shutdown".
+ *                                                   MEMBERS (-1: not counted), RSS_BYTES, ESCAPEES:
+ *                                                   what the JVM counted at the stop signal
  * STOP_SIGNAL is TERM, INT, HUP, QUIT, USR1 or USR2; STOP_MODE one of these two: */
 #define TAG_LIVE "+"
 #define TAG_GONE "-"
 #define TAG_REMOVE "R"
+#define TAG_HANDED_OFF "H"
 #define MODE_GROUP "group"
 #define MODE_LEADER_FIRST "leader-first"
+/* STAGE, what the group has had of its stop signal: nothing yet (the whole escalation is the
+ * watchdog's, SIGNALLED_AT is 0), the leader alone (stop=leader-first; the rest
+ * once it has exited), the process group but not yet its members outside it (not looked for yet:
+ * the watchdog sends them the stop signal, not the group), or the group and every member outside
+ * it seen so far (nothing more until SIGKILL). */
+#define STAGE_NONE "none"
+#define STAGE_LEADER "leader"
+#define STAGE_GROUP "group"
+#define STAGE_ALL "all"
 
 /* After SIGKILL, how long members may take to be gone before they are given up on. */
 #define GIVE_UP_MS 1000

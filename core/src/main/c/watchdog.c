@@ -23,8 +23,13 @@
  * checking its start time (with leader-first: to the leader alone first, to the rest once it has
  * exited); a wait of at most its grace for them to be gone (for a group with a cgroup also until
  * its cgroup.events says "populated 0"); then SIGKILL (and "1" to cgroup.kill); then at most
- * GIVE_UP_MS more. With INFO 1 it reports each
- * group on stderr; REPORT, unless "-", gets one JSON line per group. Then it removes each group's
+ * GIVE_UP_MS more. A group with an H line was handed over by the JVM at shutdown (400 groups or
+ * more, see Termination.java): with stage none it gets the same escalation; otherwise the JVM sent
+ * its stop signal at the line's SIGNALLED_AT, and the escalation goes on from the stage it names
+ * (leader: the rest once the leader has exited; group: its members outside the group; all:
+ * nothing) with SIGKILL at SIGNALLED_AT + its grace, so that nothing gets a second stop signal.
+ * With INFO 1 it reports each group on stderr; REPORT, unless "-", gets one JSON line per group
+ * (reason jvm-died, or shutdown for a group handed over). Then it removes each group's
  * cgroup directory, then each directory of an R line, and last the private directory it was
  * extracted to. It starts no process, so it leaves no zombie.
  */
@@ -57,6 +62,21 @@
 #define WHO "hygiene-helper: watch"
 
 static struct groups_file list;
+/* The innermost marker of each process of the round's /proc listing, read at most once a round
+ * (NULL: none, or not read yet, see marker_read): with many groups, each process's environment is
+ * read once, not once per group. */
+static char **round_markers;
+static unsigned char *marker_read;
+
+/* True if MARKER is the innermost marker of ALL[K], read once a round. */
+static int marked(const struct proc *all, size_t k, const char *marker) {
+    if (round_markers == NULL) return proc_has_marker(all[k].pid, marker);
+    if (!marker_read[k]) {
+        marker_read[k] = 1;
+        round_markers[k] = proc_marker(all[k].pid);
+    }
+    return round_markers[k] != NULL && strcmp(round_markers[k], marker) == 0;
+}
 /* The JVM's own process group: never signalled (it may hold the JVM's parent shell). */
 static pid_t jvm_group = -1;
 
@@ -135,10 +155,12 @@ static int scan_cgroup(struct group *g, int reused, const struct proc *all, size
 }
 
 /* G's live members in ALL (N processes): counted, and with SIG also signalled (the group as a
- * whole, and each member outside it by pid). A group whose leader pid now belongs to another
- * process (start time differs) had its number reused: its group is gone, never signalled. Sets
- * *OUTSIDE to the members outside the group and *POPULATED from its cgroup's cgroup.events. */
-static int members(struct group *g, const struct proc *all, size_t n, int sig, int *outside, int *populated) {
+ * whole unless OUTSIDE_ONLY, and each member outside it by pid). A group whose leader pid now
+ * belongs to another process (start time differs) had its number reused: its group is gone, never
+ * signalled. Sets *OUTSIDE to the members outside the group and *POPULATED from its cgroup's
+ * cgroup.events. */
+static int members(struct group *g, const struct proc *all, size_t n, int sig, int outside_only, int *outside,
+                   int *populated) {
     pid_t self = getpid();
     int reused = 0, in_group = 0, out = 0, pop = 0;
     for (size_t k = 0; k < n; k++) {
@@ -149,13 +171,13 @@ static int members(struct group *g, const struct proc *all, size_t n, int sig, i
         if (!reused && all[k].pgrp == g->pgid) {
             in_group++;
         } else if (g->cgroup[0] == '\0' && g->marker[0] != '\0' && all[k].pid != self
-                   && proc_has_marker(all[k].pid, g->marker)) {
+                   && marked(all, k, g->marker)) {
             out++;
             if (sig) signal_one(all[k].pid, all[k].start, sig);
         }
     }
     if (g->cgroup[0] != '\0') out += scan_cgroup(g, reused, all, n, sig, &pop);
-    if (sig && !reused && in_group > 0) signal_group(g->pgid, sig);
+    if (sig && !outside_only && !reused && in_group > 0) signal_group(g->pgid, sig);
     *outside = out;
     *populated = pop;
     return in_group + out;
@@ -173,7 +195,7 @@ enum { PHASE_FIRST, PHASE_LEADER, PHASE_STOP, PHASE_KILLED, PHASE_DONE };
 /* SIGKILL to all of G (and "1" to its cgroup.kill); then at most GIVE_UP_MS for it to be gone. */
 static void kill_group(struct group *g, const struct proc *all, size_t n, long long now) {
     int outside, populated;
-    members(g, all, n, SIGKILL, &outside, &populated);
+    members(g, all, n, SIGKILL, 0, &outside, &populated);
     g->killed = 1;
     g->phase = PHASE_KILLED;
     g->deadline = now + GIVE_UP_MS;
@@ -184,14 +206,31 @@ static int escalate(struct group *g, const struct proc *all, size_t n, long long
     int outside, populated, live;
     switch (g->phase) {
     case PHASE_FIRST:
+        if (g->handed_off && g->stage != HANDED_NONE) {
+            /* The JVM sent the stop signal at shutdown and handed the group over: go on from where
+             * it got, with no second stop signal to what had one, and SIGKILL at the end of the
+             * grace it began (CLOCK_MONOTONIC is System.nanoTime(); never a time to come). */
+            g->deadline = (g->signalled_at_ms < now ? g->signalled_at_ms : now) + g->grace_ms;
+            g->signalled = 1;
+            if (g->stage == HANDED_LEADER) {
+                live = members(g, all, n, 0, 0, &outside, &populated);
+                g->phase = PHASE_LEADER;
+            } else {
+                /* HANDED_GROUP: its members outside the group were not looked for yet: they get it now. */
+                live = members(g, all, n, g->stage == HANDED_GROUP ? g->stop_signal : 0, 1, &outside, &populated);
+                if (outside > g->escapees) g->escapees = outside;
+                g->phase = PHASE_STOP;
+            }
+            break;
+        }
         g->deadline = now + g->grace_ms;
         if (g->leader_first && leader_alive(g, all, n)) {
             /* stop=leader-first: the leader alone; the rest once it has exited. */
             signal_one(g->pgid, g->start, g->stop_signal);
-            live = members(g, all, n, 0, &outside, &populated);
+            live = members(g, all, n, 0, 0, &outside, &populated);
             g->phase = PHASE_LEADER;
         } else {
-            live = members(g, all, n, g->stop_signal, &outside, &populated);
+            live = members(g, all, n, g->stop_signal, 0, &outside, &populated);
             g->escapees = outside;
             g->phase = PHASE_STOP;
         }
@@ -199,15 +238,15 @@ static int escalate(struct group *g, const struct proc *all, size_t n, long long
         g->signalled = live > 0 || populated;
         break;
     case PHASE_LEADER:
-        live = members(g, all, n, 0, &outside, &populated);
+        live = members(g, all, n, 0, 0, &outside, &populated);
         if ((live > 0 || populated) && now < g->deadline && !leader_alive(g, all, n)) {
-            live = members(g, all, n, g->stop_signal, &outside, &populated);
+            live = members(g, all, n, g->stop_signal, 0, &outside, &populated);
             g->escapees = outside;
             g->phase = PHASE_STOP;
         }
         break;
     default:
-        live = members(g, all, n, 0, &outside, &populated);
+        live = members(g, all, n, 0, 0, &outside, &populated);
         break;
     }
     g->live = live;
@@ -226,10 +265,26 @@ static int escalation_round(void) {
     size_t n = proc_all(&all);
     long long now = now_ms();
     int busy = 0;
+    /* Without memory for the cache, each group reads the environments itself. */
+    round_markers = n == 0 ? NULL : calloc(n, sizeof *round_markers);
+    marker_read = n == 0 ? NULL : calloc(n, 1);
+    if (round_markers == NULL || marker_read == NULL) {
+        free(round_markers);
+        free(marker_read);
+        round_markers = NULL;
+        marker_read = NULL;
+    }
     for (size_t i = 0; i < list.ngroups; i++) {
         struct group *g = &list.groups[i];
         if (g->phase != PHASE_DONE) busy += escalate(g, all, n, now);
     }
+    if (round_markers != NULL) {
+        for (size_t k = 0; k < n; k++) free(round_markers[k]);
+    }
+    free(round_markers);
+    free(marker_read);
+    round_markers = NULL;
+    marker_read = NULL;
     free(all);
     return busy;
 }
@@ -270,17 +325,36 @@ static void report(int info, const char *path) {
         char first[16];
         snprintf(first, sizeof first, "SIG%s", signal_label(g->stop_signal));
         const char *sig = g->killed ? "SIGKILL" : first;
+        /* A group the JVM handed over at shutdown is reported as the JVM would have: "shutdown",
+         * with its containment and what the JVM counted at its stop signal. */
+        const char *containment = g->cgroup[0] != '\0' ? "cgroup" : "group";
         if (info) {
             char escaped[64] = "";
             if (g->escapees) snprintf(escaped, sizeof escaped, ", with %d escaped members", g->escapees);
-            fprintf(stderr, "process-hygiene: watchdog: the JVM died; terminated group %d (%s), alive %.1f s, %s%s%s%s\n",
-                    (int) g->pgid, g->command, alive / 1000.0, g->killed ? "SIGKILL after the grace period" : first,
-                    escaped, g->started_at[0] ? "; started at " : "", g->started_at);
+            char counted[96] = "";
+            if (g->handed_off) {
+                int k = snprintf(counted, sizeof counted, ", containment %s", containment);
+                if (g->members >= 0 && k > 0 && (size_t) k < sizeof counted) {
+                    snprintf(counted + k, sizeof counted - (size_t) k, ", %ld member%s, %.1f MB RSS", g->members,
+                             g->members == 1 ? "" : "s", g->rss_bytes / 1e6);
+                }
+            }
+            fprintf(stderr, "process-hygiene: %sterminated group %d (%s), alive %.1f s%s, %s%s%s%s\n",
+                    g->handed_off ? "at shutdown (finished by the watchdog): " : "watchdog: the JVM died; ",
+                    (int) g->pgid, g->command, alive / 1000.0, counted,
+                    g->killed ? "SIGKILL after the grace period" : first, escaped,
+                    g->started_at[0] ? "; started at " : "", g->started_at);
         }
         if (out != NULL) {
-            fprintf(out, "{\"time\":\"%s\",\"reason\":\"jvm-died\",\"pid\":%d,\"command\":", stamp, (int) g->pgid);
+            fprintf(out, "{\"time\":\"%s\",\"reason\":\"%s\",\"pid\":%d,\"command\":", stamp,
+                    g->handed_off ? "shutdown" : "jvm-died", (int) g->pgid);
             json_string(out, g->command);
-            fprintf(out, ",\"alive_ms\":%lld,\"signal\":\"%s\",\"escapees\":%d,\"started_at\":", alive, sig, g->escapees);
+            fprintf(out, ",\"alive_ms\":%lld,\"signal\":\"%s\",\"escapees\":%d,", alive, sig, g->escapees);
+            if (g->handed_off) {
+                fprintf(out, "\"containment\":\"%s\",\"members\":%ld,\"rss_bytes\":%llu,", containment, g->members,
+                        g->rss_bytes);
+            }
+            fputs("\"started_at\":", out);
             json_string(out, g->started_at);
             fputs("}\n", out);
         }

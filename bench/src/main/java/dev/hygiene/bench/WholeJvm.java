@@ -32,7 +32,9 @@ import java.util.function.ToDoubleFunction;
  * from round to round, and deltas are taken between the runs of one round.
  *
  * <p>Usage: {@code java -cp bench/target/classes dev.hygiene.bench.WholeJvm --agent JAR
- * --noop JAR [--java JAVA] [--quick] [--only start,first,shutdown,memory,escalation,size]}
+ * --noop JAR [--java JAVA] [--quick] [--only start,first,shutdown,memory,escalation,size] [--baseline JAR]}:
+ * {@code --baseline} adds a variant "baseline" with another agent jar (an earlier build), measured
+ * in the same rounds as "agent".
  */
 public final class WholeJvm {
 
@@ -43,6 +45,8 @@ public final class WholeJvm {
     private final String classes;
     private final Path agent;
     private final Path noop;
+    /** Another agent jar measured side by side ("baseline"), or null. */
+    private Path baseline;
     private final boolean quick;
     private final Path stderrLog;
     private int runsWithStderr;
@@ -73,8 +77,12 @@ public final class WholeJvm {
         Files.deleteIfExists(log);
 
         WholeJvm w = new WholeJvm(java, classes, agent, noop, quick, log);
+        if (opt.containsKey("baseline")) {
+            w.baseline = Path.of(opt.get("baseline")).toAbsolutePath();
+            if (!Files.isRegularFile(w.baseline)) throw new IllegalArgumentException("no jar at " + w.baseline);
+        }
         System.out.println("# whole-JVM figures, " + jdk(java) + " (" + java + ")" + (quick ? ", quick mode" : ""));
-        System.out.println("agent " + agent + "; no-op agent " + noop);
+        System.out.println("agent " + agent + "; no-op agent " + noop + (w.baseline == null ? "" : "; baseline " + w.baseline));
         System.out.println("values: median [p25..p75] over runs; deltas: median [p25..p75] of the differences within a round");
         long t0 = System.nanoTime();
         if (only.contains("size")) w.size();
@@ -224,6 +232,7 @@ public final class WholeJvm {
         v.put("none", List.of());
         if (withNoop) v.put("noop", List.of("-javaagent:" + noop));
         v.put("agent", List.of("-javaagent:" + agent + agentArgs));
+        if (baseline != null) v.put("baseline", List.of("-javaagent:" + baseline + agentArgs));
         return v;
     }
 

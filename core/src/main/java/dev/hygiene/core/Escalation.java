@@ -88,6 +88,11 @@ final class Escalation {
     private final Map<ProcessGroup, EscalationRound.State> pending = new IdentityHashMap<>();
     /** A group was added since the watcher last looked: poll fast again. */
     private boolean fresh;
+    /** How many of the pending groups are handed off to the watchdog (guarded by the lock). */
+    private int handedOff;
+    /** The watcher is sending a round's signals (guarded by the lock): a hand-off waits for the end. */
+    private boolean sending;
+    private final Condition sent = lock.newCondition();
     private Thread watcher;
     /** Groups to terminate soon, in one batch (see {@link #terminateSoon}). */
     private final List<ProcessGroup> soon = new ArrayList<>();
@@ -126,11 +131,14 @@ final class Escalation {
         }
     }
 
-    /** Waits until no group is pending, or until the deadline (System.nanoTime()). */
+    /**
+     * Waits until no group is pending but those handed off to the watchdog ({@link #handOff}), or
+     * until the deadline (System.nanoTime()).
+     */
     boolean awaitIdle(long deadlineNanos) throws InterruptedException {
         lock.lock();
         try {
-            while (!pending.isEmpty()) {
+            while (pending.size() > handedOff) {
                 long left = deadlineNanos - System.nanoTime();
                 if (left <= 0) return false;
                 idle.awaitNanos(left);
@@ -141,10 +149,82 @@ final class Escalation {
         }
     }
 
+    /** The pending groups not handed off. */
     int pendingCount() {
         lock.lock();
         try {
-            return pending.size();
+            return pending.size() - handedOff;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** One pending group as a hand-off tells the watchdog of it. */
+    static final class HandOff {
+        final ProcessGroup group;
+        /** System.nanoTime() when its stop signal was sent. */
+        final long signalledAt;
+        /** How far it was sent: {@link EscalationRound#stage}. */
+        final String stage;
+        /** The processes it held then (-1 if not counted), their summed RSS, and the escapees seen so far. */
+        final int members;
+        final long rssBytes;
+        final int escapees;
+
+        HandOff(ProcessGroup group, long signalledAt, String stage, int members, long rssBytes, int escapees) {
+            this.group = group;
+            this.signalledAt = signalledAt;
+            this.stage = stage;
+            this.members = members;
+            this.rssBytes = rssBytes;
+            this.escapees = escapees;
+        }
+    }
+
+    /** Who takes the groups handed off: returns those it took (the watchdog lists only some). */
+    interface Taker {
+        Collection<ProcessGroup> take(List<HandOff> groups);
+    }
+
+    /**
+     * Hands every pending group (not forced, not handed off yet) to TAKER, which writes for each
+     * how far its escalation got (the watchdog goes on from there once the JVM has exited).
+     * From then on the JVM sends those groups no stop signal (no second one to anything: members
+     * outside the group, or the rest of a leader-first group, are the watchdog's), only SIGKILL at
+     * their deadline while it lives; they still count as gone once they are, but {@link #awaitIdle}
+     * no longer waits for them. Waits for a round's signals being sent (a short while: the signals
+     * only) until DEADLINE, and hands off nothing if that passes. Returns how many were taken.
+     */
+    int handOff(Taker taker, long deadlineNanos) {
+        lock.lock();
+        try {
+            while (sending) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) return 0;
+                sent.awaitNanos(left);
+            }
+            List<HandOff> offered = new ArrayList<>();
+            for (Map.Entry<ProcessGroup, EscalationRound.State> e : pending.entrySet()) {
+                EscalationRound.State p = e.getValue();
+                // Not a forced group (SIGKILL at once, no stop signal): it goes within a moment anyway.
+                if (p.handedOff || p.sent == null) continue;
+                offered.add(new HandOff(e.getKey(), p.since, p.sent, p.members, p.rssBytes, p.escapeesSeen));
+            }
+            if (offered.isEmpty()) return 0;
+            // Under the lock: no round sends a stop signal to these until they are marked.
+            Collection<ProcessGroup> taken = taker.take(offered);
+            for (ProcessGroup g : taken) {
+                EscalationRound.State p = pending.get(g);
+                if (p != null && !p.handedOff) {
+                    p.handedOff = true;
+                    handedOff++;
+                }
+            }
+            if (pending.size() == handedOff) idle.signalAll();
+            return taken.size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
         } finally {
             lock.unlock();
         }
@@ -246,6 +326,7 @@ final class Escalation {
                         p.escapees = e.getValue().escapees;
                         p.escapeesSeen = p.escapees.size();
                     }
+                    if (!force) p.sent = EscalationRound.stage(g, p);
                     pending.put(g, p);
                 } else if (force) {
                     p.killed = true;
@@ -368,11 +449,12 @@ final class Escalation {
             for (Map.Entry<ProcessGroup, Boolean> e : gone.entrySet()) report(e.getKey(), round.get(e.getKey()), e.getValue());
             lock.lock();
             try {
-                for (ProcessGroup g : gone.keySet()) pending.remove(g);
-                if (pending.isEmpty()) {
-                    idle.signalAll();
-                    continue;
+                for (ProcessGroup g : gone.keySet()) {
+                    EscalationRound.State p = pending.remove(g);
+                    if (p != null && p.handedOff) handedOff--;
                 }
+                if (pending.size() == handedOff) idle.signalAll();
+                if (pending.isEmpty()) continue;
                 long wait = next - System.nanoTime();
                 if (wait > 0 && !fresh) changed.awaitNanos(wait);
             } catch (InterruptedException e) {
@@ -414,24 +496,42 @@ final class Escalation {
             if (a.killAll) killAll.add(g);
             if (a.gone) gone.put(g, a.survived);
         }
-        signals.send(false, stop);
-        signals.send(true, kill);
-        // After the group's SIGKILL (sent while its members were seen alive): everything in the
-        // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
-        // before 5.14), the members above were each sent SIGKILL instead.
-        for (ProcessGroup g : killAll) g.containment.killAll(g);
         lock.lock();
         try {
-            long after = System.nanoTime();
-            for (ProcessGroup g : kill.keySet()) {
-                EscalationRound.State p = pending.get(g);
-                if (p != null && !p.killed) {
-                    p.killed = true;
-                    p.deadline = after + GIVE_UP_NANOS;
-                }
-            }
+            // A group handed off to the watchdog meanwhile gets no stop signal from the JVM any more.
+            stop.keySet().removeIf(g -> round.get(g).handedOff);
+            sending = true;
         } finally {
             lock.unlock();
+        }
+        try {
+            signals.send(false, stop);
+            signals.send(true, kill);
+            // After the group's SIGKILL (sent while its members were seen alive): everything in the
+            // cgroup, escapees forking meanwhile included. Where cgroup.kill does not exist (Linux
+            // before 5.14), the members above were each sent SIGKILL instead.
+            for (ProcessGroup g : killAll) g.containment.killAll(g);
+        } finally {
+            lock.lock();
+            try {
+                sending = false;
+                long after = System.nanoTime();
+                for (ProcessGroup g : kill.keySet()) {
+                    EscalationRound.State p = pending.get(g);
+                    if (p != null && !p.killed) {
+                        p.killed = true;
+                        p.deadline = after + GIVE_UP_NANOS;
+                    }
+                }
+                // What a hand-off would tell the watchdog now; frozen once handed off.
+                for (Map.Entry<ProcessGroup, EscalationRound.State> e : round.entrySet()) {
+                    EscalationRound.State p = e.getValue();
+                    if (!p.handedOff && !p.killed && p.sent != null) p.sent = EscalationRound.stage(e.getKey(), p);
+                }
+                sent.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
         return gone;
     }

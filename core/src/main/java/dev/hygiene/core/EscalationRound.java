@@ -45,6 +45,17 @@ final class EscalationRound {
         long rssBytes;
         /** stop=leader-first: only the leader has had the stop signal so far. */
         boolean leaderOnly;
+        /**
+         * How far the stop signal has been sent ({@link #stage}), as of the last signals sent: what a
+         * hand-off to the watchdog tells it. Guarded by the escalation's lock.
+         */
+        String sent;
+        /**
+         * Handed to the watchdog at shutdown: the JVM sends it no stop signal any more (the watchdog
+         * goes on from {@link #sent} once the JVM has exited), only SIGKILL at its deadline.
+         * Guarded by the escalation's lock.
+         */
+        boolean handedOff;
 
         State(long since, long deadline, boolean killed) {
             this.since = since;
@@ -137,6 +148,17 @@ final class EscalationRound {
             p.leaderOnly = false;
         }
         return a;
+    }
+
+    /**
+     * How far G's stop signal has gone once the signals P's rounds decided are sent: to the leader
+     * alone ({@link HelperProtocol#STAGE_LEADER}); to the group, its members outside it not looked
+     * for yet ({@link HelperProtocol#STAGE_GROUP}); or to all of it seen so far
+     * ({@link HelperProtocol#STAGE_ALL}).
+     */
+    static String stage(ProcessGroup g, State p) {
+        if (p.leaderOnly) return HelperProtocol.STAGE_LEADER;
+        return p.escapeesDue && g.containment.mayHaveEscapees(g) ? HelperProtocol.STAGE_GROUP : HelperProtocol.STAGE_ALL;
     }
 
     /** G's leader among MEMBERS, alive with the group's start time; null if it is not. */

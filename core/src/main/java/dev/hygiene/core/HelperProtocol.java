@@ -51,11 +51,25 @@ final class HelperProtocol {
      * ends with '\n'): {@code + PGID LEADER_START MARKER CGROUP COMMAND STARTED_AT GRACE_MS
      * STOP_SIGNAL STOP_MODE} (a group is live; its policy: the grace in ms, TERM/INT/HUP/QUIT/USR1/USR2,
      * {@value #MODE_GROUP} or {@value #MODE_LEADER_FIRST}), {@code - PGID LEADER_START} (that group is gone), {@code R PATH} (a cgroup directory
-     * to remove at the end, after the groups' own).
+     * to remove at the end, after the groups' own), {@code H PGID LEADER_START SIGNALLED_AT STAGE
+     * MEMBERS RSS_BYTES ESCAPEES} (handed off at shutdown: the JVM sent the group its stop signal at
+     * SIGNALLED_AT, System.nanoTime() in ns, which is CLOCK_MONOTONIC; once the JVM has exited the
+     * watchdog goes on from STAGE, SIGKILL at SIGNALLED_AT + GRACE_MS, and reports the group with
+     * reason shutdown and what the JVM counted: MEMBERS, -1 if not counted, RSS_BYTES, ESCAPEES).
      */
     static final String TAG_LIVE = "+";
     static final String TAG_GONE = "-";
     static final String TAG_REMOVE = "R";
+    static final String TAG_HANDED_OFF = "H";
+
+    /** The STAGE of an H line: no signal yet: the watchdog gives the group the whole escalation (reason shutdown). */
+    static final String STAGE_NONE = "none";
+    /** STAGE: the stop signal went to the leader alone (leader-first); the rest once it has exited. */
+    static final String STAGE_LEADER = "leader";
+    /** STAGE: to the process group, but its members outside it were not looked for yet: the watchdog signals those. */
+    static final String STAGE_GROUP = "group";
+    /** STAGE: to the group and every member outside it seen so far: nothing more until SIGKILL. */
+    static final String STAGE_ALL = "all";
 
     /** The STOP_MODE field of a live group: the stop signal to the whole group at once. */
     static final String MODE_GROUP = "group";

@@ -198,13 +198,15 @@ final class Lifecycle {
     /** At JVM shutdown: every live group gets the escalation, in parallel; bounded by grace + 1 s. */
     void shutdown() {
         shuttingDown = true;
+        boolean handedOff = false;
         try {
-            termination.atShutdown();
+            handedOff = termination.atShutdown();
         } finally {
             Watchdog w = watchdogIfStarted();
-            // Every child's cgroup that is empty, then the JVM's directory; what is left is the watchdog's.
+            // Every child's cgroup that is empty, then the JVM's directory; what is left is the
+            // watchdog's (all of it after a hand-off: the groups are still there).
             Cgroups cg = cgroups;
-            if (cg != null && !cg.removeAll()) Log.debug(cg + " keeps members: removed by the watchdog at its end");
+            if (cg != null && !handedOff && !cg.removeAll()) Log.debug(cg + " keeps members: removed by the watchdog at its end");
             // Groups still listed are the watchdog's once the JVM has exited; it then removes the
             // helper's directory itself.
             boolean leftToWatchdog = w != null && w.close();

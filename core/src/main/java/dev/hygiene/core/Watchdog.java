@@ -51,6 +51,8 @@ final class Watchdog {
     private final Map<ProcessGroup, String> live = new LinkedHashMap<>();
     /** The "R" lines, kept by compaction. */
     private final List<String> removals = new ArrayList<>();
+    /** The "H" line of each group handed off at shutdown (kept by compaction, after the "+" lines). */
+    private final Map<ProcessGroup, String> handedOff = new LinkedHashMap<>();
     private int lines;
     private boolean closed;
 
@@ -127,7 +129,37 @@ final class Watchdog {
 
     synchronized void untrack(ProcessGroup g) {
         if (closed || live.remove(g) == null) return;
+        handedOff.remove(g);
         append(HelperProtocol.TAG_GONE + "\t" + g.pid + "\t" + g.startTime + "\n");
+    }
+
+    /**
+     * At shutdown: the watchdog is to go on with the escalation of GROUPS once the JVM has exited,
+     * from where each got (see {@link HelperProtocol#TAG_HANDED_OFF}), with no second stop signal.
+     * One write for all. Returns the groups it took: those it lists (a group in a tree is not
+     * listed), none if the file cannot be written.
+     */
+    synchronized List<ProcessGroup> handOff(List<Escalation.HandOff> groups) {
+        List<ProcessGroup> taken = new ArrayList<>();
+        if (closed) return taken;
+        StringBuilder text = new StringBuilder();
+        Map<ProcessGroup, String> lines = new LinkedHashMap<>();
+        for (Escalation.HandOff h : groups) {
+            ProcessGroup g = h.group;
+            if (!live.containsKey(g)) continue;
+            String line = HelperProtocol.TAG_HANDED_OFF + "\t" + g.pid + "\t" + g.startTime + "\t" + h.signalledAt + "\t"
+                    + h.stage + "\t" + h.members + "\t" + h.rssBytes + "\t" + h.escapees + "\n";
+            lines.put(g, line);
+            text.append(line);
+        }
+        if (lines.isEmpty()) return taken;
+        handedOff.putAll(lines);
+        if (!append(text.toString(), lines.size())) {
+            for (ProcessGroup g : lines.keySet()) handedOff.remove(g);
+            return taken;
+        }
+        taken.addAll(lines.keySet());
+        return taken;
     }
 
     /** Asks the watchdog to remove CGROUP_DIR (a per-JVM cgroup directory) at the end, after the groups' own. */
@@ -139,14 +171,15 @@ final class Watchdog {
     }
 
     /**
-     * After the shutdown hook's own escalation: nothing more is written. True if groups are still
-     * listed: the watchdog gives them its turn once the JVM has exited, and then removes the
-     * helper's directory itself. Otherwise the file is removed (the directory too, if that leaves it
-     * empty), and the watchdog has nothing to do.
+     * After the shutdown hook's own escalation. True if groups are still listed: the watchdog gives
+     * them its turn once the JVM has exited (those handed off, from where the JVM got), and then
+     * removes the helper's directory itself; until the JVM has exited, the file is still written
+     * (the groups that go meanwhile). Otherwise nothing more is written: the file is removed (the
+     * directory too, if that leaves it empty), and the watchdog has nothing to do.
      */
     synchronized boolean close() {
-        closed = true;
         if (!live.isEmpty()) return true;
+        closed = true;
         if (!groups.delete() && groups.exists()) Log.debug("cannot remove " + groups);
         // Empty only if the helper there was lost and the file written anew (restore()): then no
         // one else removes it. Otherwise the helper is still there, and this does nothing.
@@ -173,21 +206,28 @@ final class Watchdog {
 
     /** One line, in one write of an O_APPEND file opened for it alone. */
     private void append(String line) {
+        append(line, 1);
+    }
+
+    /** TEXT, of COUNT lines, in one write of an O_APPEND file opened for it alone; false if it failed. */
+    private boolean append(String text, int count) {
         try {
             if (!groups.exists()) {
                 // Removed under us (a cleaner of /tmp, or a helper extracted again): write it anew.
                 rewrite();
-                return;
+                return true;
             }
             try (FileOutputStream out = new FileOutputStream(groups, true)) {
-                out.write(line.getBytes(StandardCharsets.UTF_8));
+                out.write(text.getBytes(StandardCharsets.UTF_8));
             }
-            lines++;
-            if (lines > COMPACT_LINES && 4 * (live.size() + removals.size()) < lines) rewrite();
+            lines += count;
+            if (lines > COMPACT_LINES && 4 * (live.size() + handedOff.size() + removals.size()) < lines) rewrite();
+            return true;
         } catch (IOException e) {
             closed = true;
             Log.warn("cannot write the watchdog's list of groups (" + e.getMessage()
                     + "); groups are not terminated if the JVM is killed");
+            return false;
         }
     }
 
@@ -200,13 +240,14 @@ final class Watchdog {
         Files.deleteIfExists(tmp);
         StringBuilder text = new StringBuilder();
         for (String l : live.values()) text.append(l);
+        for (String h : handedOff.values()) text.append(h);
         for (String r : removals) text.append(r);
         try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(tmp,
                 Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()))) {
             out.write(text.toString().getBytes(StandardCharsets.UTF_8));
         }
         Files.move(tmp, groups.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        lines = live.size() + removals.size();
+        lines = live.size() + handedOff.size() + removals.size();
     }
 
     private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {

@@ -62,8 +62,47 @@ class WatchdogFileTest {
                 "R\t/sys/fs/cgroup/unified/process-hygiene-1"), lines());
         assertTrue(w.close(), "b is still listed: left to the watchdog");
         assertTrue(Files.exists(file()));
-        w.track(group(12));
-        assertEquals(4, lines().size(), "nothing is written after close");
+        // Until the JVM has exited the file follows it: a group that goes meanwhile is not the watchdog's.
+        w.untrack(b);
+        assertEquals("-\t11\t1011", lines().get(4));
+    }
+
+    /** At shutdown: one H line per group handed off, and only for a group the file lists; kept by compaction. */
+    @Test
+    void handedOffGroupsGetAnHLineKeptByCompaction() throws Exception {
+        Files.createFile(file());
+        Watchdog w = new Watchdog(tmp);
+        ProcessGroup a = group(10);
+        ProcessGroup b = group(11);
+        ProcessGroup unlisted = group(13);
+        w.track(a);
+        w.track(b);
+        List<ProcessGroup> taken = w.handOff(List.of(
+                new Escalation.HandOff(a, 0, HelperProtocol.STAGE_NONE, -1, 0, 0),
+                new Escalation.HandOff(b, 123456789L, HelperProtocol.STAGE_LEADER, 3, 4096, 1),
+                new Escalation.HandOff(unlisted, 0, HelperProtocol.STAGE_NONE, -1, 0, 0)));
+        assertEquals(List.of(a, b), taken, "the listed groups only");
+        List<String> written = lines();
+        assertEquals(List.of("H\t10\t1010\t0\tnone\t-1\t0\t0", "H\t11\t1011\t123456789\tleader\t3\t4096\t1"),
+                written.subList(2, 4));
+        // Many groups come and go: compaction keeps the live lines, then the H lines.
+        for (long pid = 100; pid < 700; pid++) {
+            ProcessGroup g = group(pid);
+            w.track(g);
+            w.untrack(g);
+        }
+        List<String> left = lines();
+        assertTrue(left.size() < 1000, "compacted: " + left.size() + " lines");
+        assertTrue(left.indexOf("H\t11\t1011\t123456789\tleader\t3\t4096\t1") > left.indexOf(written.get(1)),
+                "b's H line is kept after its + line: " + left);
+        w.untrack(b);
+        w.track(group(20));
+        for (long pid = 700; pid < 1500; pid++) {
+            ProcessGroup g = group(pid);
+            w.track(g);
+            w.untrack(g);
+        }
+        assertFalse(lines().stream().anyMatch(l -> l.startsWith("H\t11\t")), "b went: its H line with it");
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class LeakReports {
 
     static final String PREFIX = "process-hygiene: ";
     private static final Pattern STDERR = Pattern.compile(
-            "process-hygiene: (at shutdown: |dropped Process: |leader exited: |watchdog: the JVM died; )terminated group (\\d+)"
+            "process-hygiene: (at shutdown: |at shutdown \\(finished by the watchdog\\): |dropped Process: |leader exited: |watchdog: the JVM died; )terminated group (\\d+)"
                     + " \\((.*)\\), alive (\\d+\\.\\d) s, (?:containment (cgroup|group|tree), )?"
                     + "(?:(\\d+) members?, (\\d+\\.\\d) MB RSS, )?(SIGKILL after the grace period|SIG[A-Z0-9]+)"
                     + "(?:, with (\\d+) escaped members)?(?:; started at (.+))?");
