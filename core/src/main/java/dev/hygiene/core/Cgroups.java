@@ -171,6 +171,11 @@ final class Cgroups {
         return dir + "/c" + CHILDREN.incrementAndGet();
     }
 
+    /** The cgroup the helper makes for the child PID in spawn mode (see {@link JdkSpawn}). */
+    String spawned(long pid) {
+        return dir + "/" + HelperProtocol.CHILD_CGROUP_PREFIX + pid;
+    }
+
     /**
      * True if PID is in the child cgroup CGROUP (one of {@link #next}'s), read from
      * /proc/PID/cgroup (a zombie still shows its cgroup); for a process already reaped, whether the
@@ -251,12 +256,17 @@ final class Cgroups {
         List<String> out = new ArrayList<>();
         for (File f : subdirectories(dir)) {
             String name = f.getName();
-            if (name.length() > prefix.length() && name.startsWith(prefix)
-                    && name.substring(prefix.length()).chars().allMatch(Character::isDigit)) {
+            if (name.length() > prefix.length() && name.startsWith(prefix) && digits(name, prefix.length())) {
                 out.add(f.getPath());
             }
         }
         return out;
+    }
+
+    /** True if S holds only digits from FROM on. */
+    private static boolean digits(String s, int from) {
+        for (int i = from; i < s.length(); i++) if (s.charAt(i) < '0' || s.charAt(i) > '9') return false;
+        return true;
     }
 
     /** The cgroups directly below CGROUP (its subdirectories; cgroupfs has no other). */

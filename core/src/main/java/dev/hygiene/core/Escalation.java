@@ -3,6 +3,7 @@ package dev.hygiene.core;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -499,7 +500,10 @@ final class Escalation {
         lock.lock();
         try {
             // A group handed off to the watchdog meanwhile gets no stop signal from the JVM any more.
-            stop.keySet().removeIf(g -> round.get(g).handedOff);
+            // (A loop, not removeIf: no lambda to bootstrap at a JVM's first destroy().)
+            for (Iterator<ProcessGroup> i = stop.keySet().iterator(); i.hasNext(); ) {
+                if (round.get(i.next()).handedOff) i.remove();
+            }
             sending = true;
         } finally {
             lock.unlock();

@@ -17,19 +17,16 @@ import java.nio.file.Path;
  * <p>The helper learns what to do from the name it is run under, and finds the rest through two
  * links beside it, made here once: in its private directory, {@code spawn} and
  * {@code spawn-cgroup} (hard links to the helper), {@code jspawnhelper} (to the JDK's) and
- * {@code cgroup} (to the JVM's cgroup directory, where the child makes {@code p<pid>}).
+ * {@code cgroup} (to the JVM's cgroup directory, where the child makes {@link Cgroups#spawned its own}).
  */
 final class JdkSpawn {
 
-    /** The paths the JDK is given, as its C strings (NUL-terminated). */
+    /** The paths the JDK is given, as its C strings (NUL-terminated); CGROUP null without cgroups. */
     private final byte[] group, cgroup;
-    /** The JVM's cgroup directory for its children; null without cgroups. */
-    private final String cgroupDir;
 
-    private JdkSpawn(byte[] group, byte[] cgroup, String cgroupDir) {
+    private JdkSpawn(byte[] group, byte[] cgroup) {
         this.group = group;
         this.cgroup = cgroup;
-        this.cgroupDir = cgroupDir;
     }
 
     /**
@@ -61,27 +58,19 @@ final class JdkSpawn {
                 spawnCgroup = dir.resolve(HelperProtocol.SPAWN_CGROUP_FILE);
                 Files.createLink(spawnCgroup, helper.file());
             }
-            return new JdkSpawn(cString(spawn), spawnCgroup == null ? null : cString(spawnCgroup),
-                    cgroups == null ? null : cgroups.dir);
+            return new JdkSpawn(cString(spawn), spawnCgroup == null ? null : cString(spawnCgroup));
         } catch (IOException | RuntimeException e) {
             why.append("cannot link in ").append(dir).append(": ").append(e);
             return null;
         }
     }
 
-    /** The helper's path for the JDK: with a cgroup of the child's own, or only a group. */
+    /**
+     * The helper's path for the JDK: with a cgroup of the child's own (made with the JVM's
+     * cgroups, see {@link Cgroups#spawned}), or only a group.
+     */
     byte[] path(boolean inCgroup) {
         return inCgroup ? cgroup : group;
-    }
-
-    /** True if a child can be given a cgroup of its own. */
-    boolean cgroups() {
-        return cgroup != null;
-    }
-
-    /** The cgroup the helper makes for the child PID. */
-    String cgroupOf(long pid) {
-        return cgroupDir + "/" + HelperProtocol.CHILD_CGROUP_PREFIX + pid;
     }
 
     private static byte[] cString(Path p) {

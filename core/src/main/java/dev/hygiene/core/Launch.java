@@ -86,14 +86,9 @@ final class Launch {
         try {
             p = jdk.start(wrapped, env, dir, redirects, redirectErrorStream);
         } catch (IOException e) {
-            // The helper itself could not be started (the JDK failed before running the program):
-            // the plain start gives the application exactly the JDK's outcome.
+            // The helper itself could not be started (the JDK failed before running the program).
             Log.debug("the helper did not start (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
-            if (h == helper && life.replaceVanishedHelper(helper)) {
-                stats.started.decrement(); // counted again by the retry
-                return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
-            }
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
+            return startAgain(h == helper ? helper : null, cmd, env, dir, redirects, redirectErrorStream, jdk, policy);
         } finally {
             Untracked.exit(outer);
         }
@@ -109,17 +104,8 @@ final class Launch {
                 return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
             }
             // The helper calls setpgid before execve; gone already, it did (or printed why not).
-            boolean isolated = stat.pgrp == pid;
-            if (isolated) stats.isolated.increment();
-            else stats.notIsolated(NotIsolated.SETPGID_FAILED);
-            // The helper entered the cgroup before setpgid, or else removed it and added the marker.
-            boolean contained = cgroup != null && cg.holds(pid, cgroup);
-            if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup); // a cgroup: the helper started it
-            Containment containment = !isolated ? Containment.TREE : contained ? Containment.CGROUP : Containment.GROUP;
-            ProcessGroup g = new ProcessGroup(pid, stat.startTime, containment, contained ? cgroup : null, show(cmd),
-                    contained ? null : marker, origin(), policy);
-            life.termination.track(g, p);
-            FlightEvents.isolation(pid, show(cmd), isolated ? null : NotIsolated.SETPGID_FAILED, containment);
+            // It entered the cgroup before setpgid, or else removed it and added the marker.
+            track(p, stat.pgrp == pid, stat.startTime, cg, cgroup, helper, marker, cmd, policy);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
@@ -134,7 +120,7 @@ final class Launch {
                             Redirect[] redirects, boolean redirectErrorStream, Starter jdk, StopPolicy policy)
             throws IOException {
         Cgroups cg = life.cgroups;
-        boolean inCgroup = cg != null && spawn.cgroups() && !cgroupFailureSaid;
+        boolean inCgroup = cg != null && !cgroupFailureSaid;
         String marker = !inCgroup && markerAllowed(env) ? life.markerPrefix + markers.incrementAndGet() : null;
         if (inCgroup) sweepFinished();
         Process p;
@@ -146,35 +132,55 @@ final class Launch {
             // start gives the application exactly the JDK's outcome.
             Log.debug("the JDK's start through the helper failed (" + e.getMessage() + "); starting " + show(cmd) + " plainly");
             if (inCgroup) removeStrayCgroups(cg);
-            if (life.replaceVanishedHelper(helper)) {
-                life.statistics.started.decrement(); // counted again by the retry
-                return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
-            }
-            return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
+            return startAgain(helper, cmd, env, dir, redirects, redirectErrorStream, jdk, policy);
         } finally {
             Untracked.exit(outer);
         }
         try {
             long pid = p.pid();
             ProcStat stat = ProcStat.read(pid);
-            // Ended already (a zombie, or reaped): it ran, after the helper's setpgid.
-            boolean isolated = stat == null || !stat.alive() || stat.pgrp == pid;
-            Statistics stats = life.statistics;
-            if (isolated) stats.isolated.increment();
-            else stats.notIsolated(NotIsolated.SETPGID_FAILED);
-            String cgroup = inCgroup ? spawn.cgroupOf(pid) : null;
-            boolean contained = cgroup != null && cg.holds(pid, cgroup);
-            // No marker either (it was to be in a cgroup); the next children get one instead.
-            if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup);
-            Containment containment = !isolated ? Containment.TREE : contained ? Containment.CGROUP : Containment.GROUP;
-            ProcessGroup g = new ProcessGroup(pid, stat == null ? 0 : stat.startTime, containment, contained ? cgroup : null,
-                    show(cmd), marker, origin(), policy);
-            life.termination.track(g, p);
-            FlightEvents.isolation(pid, show(cmd), isolated ? null : NotIsolated.SETPGID_FAILED, containment);
+            // Ended already (a zombie, or reaped): it ran, after the helper's setpgid. A failed
+            // cgroup leaves it without a marker too (decided before the start); the next children
+            // get one instead.
+            track(p, stat == null || !stat.alive() || stat.pgrp == pid, stat == null ? 0 : stat.startTime, cg,
+                    inCgroup ? cg.spawned(pid) : null, helper, marker, cmd, policy);
         } catch (RuntimeException e) {
             Log.error("cannot track pid " + p.pid() + ": " + e);
         }
         return p;
+    }
+
+    /**
+     * After the JDK could not start the child through the launcher: the same start again if HELPER
+     * (null: the launcher was not the helper) was lost to a cleaner of /tmp and extracted anew,
+     * else the JDK's plain start, which gives the application exactly the JDK's outcome.
+     */
+    private Process startAgain(Helper helper, String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
+                               boolean redirectErrorStream, Starter jdk, StopPolicy policy) throws IOException {
+        if (helper != null && life.replaceVanishedHelper(helper)) {
+            life.statistics.started.decrement(); // counted again by the retry
+            return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        }
+        return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
+    }
+
+    /**
+     * Tracks the child P, started through the launcher: ISOLATED if it leads its own group, in
+     * CGROUP (of CG, made by HELPER; null: none) if /proc says it entered it, else marked with
+     * MARKER (or null).
+     */
+    private void track(Process p, boolean isolated, long startTime, Cgroups cg, String cgroup, Helper helper,
+                       String marker, String[] cmd, StopPolicy policy) {
+        long pid = p.pid();
+        if (isolated) life.statistics.isolated.increment();
+        else life.statistics.notIsolated(NotIsolated.SETPGID_FAILED);
+        boolean contained = cgroup != null && cg.holds(pid, cgroup);
+        if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup);
+        Containment containment = !isolated ? Containment.TREE : contained ? Containment.CGROUP : Containment.GROUP;
+        ProcessGroup g = new ProcessGroup(pid, startTime, containment, contained ? cgroup : null, show(cmd),
+                contained ? null : marker, origin(), policy);
+        life.termination.track(g, p);
+        FlightEvents.isolation(pid, show(cmd), isolated ? null : NotIsolated.SETPGID_FAILED, containment);
     }
 
     /**
