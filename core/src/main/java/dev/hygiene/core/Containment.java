@@ -39,6 +39,13 @@ public enum Containment {
         }
 
         @Override
+        boolean emptied(ProcessGroup g) {
+            // Every member was born in the cgroup (the helper entered it before its exec), and
+            // "populated 0" counts the cgroups below it too.
+            return !Cgroups.populated(g.cgroup);
+        }
+
+        @Override
         List<ProcStat> census(ProcessGroup g, Supplier<Membership> scan, List<ProcStat> escapees) {
             return Membership.inCgroup(g.cgroup); // read directly: no /proc scan
         }
@@ -101,6 +108,11 @@ public enum Containment {
 
     /** True if G holds a live process that members and escapees do not show (a nested JVM's cgroup below G's). */
     boolean holdsMore(ProcessGroup g) {
+        return false;
+    }
+
+    /** True if G is known to hold no live process without looking at /proc (an empty cgroup). */
+    boolean emptied(ProcessGroup g) {
         return false;
     }
 

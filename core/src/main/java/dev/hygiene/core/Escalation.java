@@ -354,6 +354,9 @@ final class Escalation {
      * reported gone at once: found empty, where escapees were looked for too (or cannot exist).
      */
     private Found found(ProcessGroup g, Scan scan, boolean escapees) {
+        // An empty cgroup is the whole group gone: no /proc scan (the usual case at exit for a
+        // child that has ended while the application still holds its Process).
+        if (g.containment.emptied(g)) return null;
         List<ProcStat> members = members(g, scan);
         if (escapees) {
             List<ProcStat> out = g.containment.escapees(g, scan.get(), List.of());
