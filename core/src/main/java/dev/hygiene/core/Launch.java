@@ -73,6 +73,8 @@ final class Launch {
         }
 
         Helper helper = life.helper;
+        // The watchdog's own start (at the first isolated child only) overlaps this child's.
+        if (h == helper) life.watchdogSoon();
         JdkSpawn spawn = h == helper && jdk.spawns() ? life.spawn(helper) : null;
         if (spawn != null) return spawned(spawn, helper, cmd, env, dir, redirects, redirectErrorStream, jdk, policy);
         // setsid(1) can add no marker, and moves nothing into a cgroup.

@@ -44,6 +44,11 @@ final class Lifecycle {
     Launch launch;
     private Watchdog watchdog;
     private boolean watchdogTried;
+    /** True once {@link #watchdogSoon} has run, or the watchdog was tried without it. */
+    private volatile boolean watchdogBegun;
+    /** The thread of {@link #watchdogSoon}'s start and what it does; null once joined (or never begun). */
+    private Thread watchdogStarter;
+    private WatchdogStart watchdogStart;
 
     Lifecycle(ProcessHygiene facade, Config config, Path agentDir) {
         this.facade = facade;
@@ -111,10 +116,33 @@ final class Lifecycle {
         Monitoring.registerInBackground(facade, attached);
     }
 
+    /**
+     * Begins the watchdog's start (a fork and an exec of the helper: several ms at the first start)
+     * on a thread of its own, so that it overlaps the first isolated child's start; {@link
+     * #watchdog} waits for it, before that start returns to the application. Nothing if it was
+     * begun or tried already, or if there is to be no watchdog.
+     */
+    void watchdogSoon() {
+        if (watchdogBegun) return;
+        synchronized (this) {
+            if (watchdogBegun) return;
+            watchdogBegun = true;
+            Helper h = helper;
+            if (watchdogTried || h == null || ProcessHandle.current().pid() == 1) return;
+            WatchdogStart s = new WatchdogStart(h);
+            Thread t = new Thread(s, "process-hygiene-watchdog-start");
+            t.setDaemon(true);
+            watchdogStart = s;
+            watchdogStarter = t;
+            t.start();
+        }
+    }
+
     /** The watchdog, started with the first group (never for pid 1); null if there is none. */
     synchronized Watchdog watchdog() {
         if (!watchdogTried && helper != null) {
             watchdogTried = true;
+            watchdogBegun = true;
             if (ProcessHandle.current().pid() == 1) {
                 // Pid 1 of its pid namespace (a container's JVM): when it dies the kernel kills
                 // every process of the namespace, so nothing can outlive it; a watchdog would only
@@ -122,11 +150,50 @@ final class Lifecycle {
                 Log.debug("pid 1 of its pid namespace: no watchdog (the kernel ends the namespace with the JVM)");
                 return null;
             }
-            watchdog = Watchdog.start(helper, config);
+            watchdog = watchdogStarter != null ? awaitWatchdogStart() : Watchdog.start(helper, config);
             Cgroups cg = cgroups;
             if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
         }
         return watchdog;
+    }
+
+    /** The watchdog that {@link #watchdogSoon} started (null if it could not), once its thread has ended. */
+    private Watchdog awaitWatchdogStart() {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    watchdogStarter.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // the application's start() goes on: keep its interrupt for later
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+        watchdogStarter = null;
+        return watchdogStart.result;
+    }
+
+    /** Watchdog.start on the thread of {@link #watchdogSoon} (a plain class: no lambda to bootstrap at the first start). */
+    private final class WatchdogStart implements Runnable {
+        private final Helper helper;
+        /** Written before the thread ends; read after join(). */
+        Watchdog result;
+
+        WatchdogStart(Helper helper) {
+            this.helper = helper;
+        }
+
+        @Override
+        public void run() {
+            try {
+                result = Watchdog.start(helper, config);
+            } catch (Throwable t) {
+                Log.error("cannot start the watchdog: " + t);
+            }
+        }
     }
 
     /** The helper in place of the JDK's jspawnhelper, once tried for {@link #spawnTriedFor}: null if it cannot be. */
@@ -151,8 +218,13 @@ final class Lifecycle {
         }
     }
 
-    /** The watchdog if it was started; null otherwise (never starts it). */
+    /**
+     * The watchdog if it was started (a start in progress on the thread of {@link #watchdogSoon}
+     * is waited for, so that its groups file is not left without the JVM's end); null otherwise
+     * (never starts it).
+     */
     synchronized Watchdog watchdogIfStarted() {
+        if (!watchdogTried && watchdogStarter != null) return watchdog();
         return watchdog;
     }
 
