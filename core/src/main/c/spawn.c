@@ -9,23 +9,28 @@
  * directory, descriptors) and execs the program; the JDK returns from start() only once that exec
  * has happened (or throws with its errno). The agent gives the JDK this helper's path instead, for
  * the children it contains. Here the child, still a copy of nothing but this small static
- * program, does what the JDK has no way to ask for, then becomes the JDK's jspawnhelper with the
- * very arguments and descriptors the JDK gave, so that everything after is the JDK's own:
+ * program, does what the JDK has no way to ask for, then does the JDK's jspawnhelper's work as that
+ * JDK does it (a build the helper knows), or becomes the JDK's jspawnhelper with the very arguments
+ * and descriptors the JDK gave (any other), so that everything after is the JDK's own:
  *
  *   - spawn-cgroup: mkdir DIR/cgroup/p<PID> (DIR/cgroup links to the JVM's cgroup directory) and
  *     moves itself in (cgroup_enter.c), so that no descendant can be born outside it; a failure
  *     is silent here (DIR/cgroup-failed.PID says why; the agent reads /proc/PID/cgroup);
  *   - setpgid(0, 0): the child leads a new process group;
- *   - execv(DIR/jspawnhelper, ARGV) (DIR/jspawnhelper links to the JDK's).
+ *   - for a JDK build whose protocol the helper knows (jdk_child.c), what the JDK's jspawnhelper
+ *     would do, done here: the program is the next exec;
+ *   - for any other, execv(DIR/jspawnhelper, ARGV) (DIR/jspawnhelper links to the JDK's).
  *
  * No environment change: the agent adds the marker (PROCESS_HYGIENE_GROUP) to the environment it
  * hands the JDK, where it has to. Nothing is said on stderr on the way (the child's stderr is the
  * application's), except a failed setpgid, or an exec of the JDK's jspawnhelper that fails: the
- * JDK then reports the start as failed, and the agent starts the command again plainly.
+ * JDK then reports the start as failed, and the agent starts the command again plainly. A failure
+ * of jdk_child.c's set-up or exec is the JDK's to report, as its jspawnhelper's would be.
  */
 #define _GNU_SOURCE
 #include "spawn.h"
 #include "cgroup_enter.h"
+#include "jdk_child.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -65,6 +70,10 @@ int run_spawn(char **argv) {
     if (setpgid(0, 0) != 0) {
         fprintf(stderr, "hygiene-helper: setpgid(0, 0): %s\n", strerror(errno));
     }
+
+    /* A JDK build whose protocol is known: its jspawnhelper's work, here (no return). */
+    int kind = argv[1] != NULL ? jdk_child_kind(argv[1]) : 0;
+    if (kind != 0) jdk_child_run(argv, kind); /* returns only for arguments that JDK never gives */
 
     int n = snprintf(path, sizeof path, "%.*s%s", (int) dir_len, argv[0], JSPAWNHELPER_LINK);
     if (n < 0 || (size_t) n >= sizeof path) {

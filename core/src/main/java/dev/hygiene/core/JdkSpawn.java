@@ -9,10 +9,12 @@ import java.nio.file.Path;
  * The helper in place of the JDK's jspawnhelper (its spawn mode, spawn.c): with the POSIX_SPAWN
  * launch mechanism the JDK starts every child through {@code $JAVA_HOME/lib/jspawnhelper}, and
  * returns from start() only once that has exec'd the program. Given the helper's path instead, the
- * JDK runs the helper, which joins a cgroup of its own and leads a new process group, then becomes
- * the JDK's jspawnhelper with the JDK's own arguments and descriptors. One exec more per child, as
- * with the helper in front of the program, but the start returns exactly when the program runs,
- * already in its group: nothing to wait for, no /proc to read, and the JDK's own errors.
+ * JDK runs the helper, which joins a cgroup of its own and leads a new process group, then does the
+ * JDK's jspawnhelper's work itself for a JDK build whose protocol it knows (src/main/c/jdk_child.c:
+ * one exec less per child than the plain JDK, since jspawnhelper's is the costly one), or becomes
+ * the JDK's jspawnhelper with the JDK's own arguments and descriptors (one exec more). Either way
+ * the start returns exactly when the program runs, already in its group: nothing to wait for, no
+ * /proc to read, and the JDK's own errors.
  *
  * <p>The helper learns what to do from the name it is run under, and finds the rest through two
  * links beside it, made here once: in its private directory, {@code spawn} and

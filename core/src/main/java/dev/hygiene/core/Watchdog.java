@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * written and closed each time: no descriptor is kept). When most lines are cancelled ones the
  * file is compacted: the live lines go to {@link HelperProtocol#GROUPS_TMP}, renamed over it.
  *
- * <p>Started at the first isolated child, never before.
+ * <p>Started at the first isolated child, never before (on a thread of its own while that child
+ * starts: {@link Lifecycle#watchdogSoon}; its start returns only once the watchdog runs).
  */
 final class Watchdog {
 
