@@ -240,18 +240,22 @@ static void exec_or_shell(const char *file, const char **argv, char **envp) {
     execve("/bin/sh", (char **) sh, envp);
 }
 
+/* FILE, if it needs no search: empty (ENOENT), or a path with a '/' (exec'd as is). True if so. */
+static int exec_without_search(const char *file, const char **argv, char **envp) {
+    if (*file == '\0') {
+        errno = ENOENT;
+        return 1;
+    }
+    if (strchr(file, '/') == NULL) return 0;
+    exec_or_shell(file, argv, envp);
+    return 1;
+}
+
 /* glibc's execvp(FILE, ARGV) with the environment ENVP (the JDK's for a child without an
  * environment of its own): FILE as is if it holds a '/', else each directory of this process's
  * PATH (default "/bin:/usr/bin") in turn, an empty one meaning the current directory. */
 static void exec_like_glibc(const char *file, const char **argv, char **envp) {
-    if (*file == '\0') {
-        errno = ENOENT;
-        return;
-    }
-    if (strchr(file, '/') != NULL) {
-        exec_or_shell(file, argv, envp);
-        return;
-    }
+    if (exec_without_search(file, argv, envp)) return;
     const char *path = getenv("PATH");
     if (path == NULL) path = "/bin:/usr/bin";
     if (strlen(file) > NAME_MAX) { /* glibc tries it, and the kernel says so */
@@ -303,14 +307,7 @@ static void exec_like_jdk(const char *file, const char **argv, const char **envv
         return;
     }
     char **envp = (char **) envv;
-    if (*file == '\0') {
-        errno = ENOENT;
-        return;
-    }
-    if (strchr(file, '/') != NULL) {
-        exec_or_shell(file, argv, envp);
-        return;
-    }
+    if (exec_without_search(file, argv, envp)) return;
     char expanded[PATH_MAX];
     size_t file_len = strlen(file);
     int sticky = 0;
