@@ -41,10 +41,10 @@ final class Launch {
     Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                   boolean redirectErrorStream, Starter jdk) throws IOException {
         Statistics stats = life.statistics;
-        stats.started.increment();
+        stats.started.incrementAndGet();
         StopPolicy policy = policy(cmd, env);
         if (policy == null) {
-            stats.kept.increment();
+            stats.kept.incrementAndGet();
             Log.debug("leaving " + show(cmd) + " alone: it is to be kept");
             boolean outer = Untracked.enter();
             try {
@@ -160,7 +160,7 @@ final class Launch {
     private Process startAgain(Helper helper, String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                                boolean redirectErrorStream, Starter jdk, StopPolicy policy) throws IOException {
         if (helper != null && life.replaceVanishedHelper(helper)) {
-            life.statistics.started.decrement(); // counted again by the retry
+            life.statistics.started.decrementAndGet(); // counted again by the retry
             return start(cmd, env, dir, redirects, redirectErrorStream, jdk);
         }
         return startPlain(cmd, env, dir, redirects, redirectErrorStream, jdk, NotIsolated.HELPER_FAILED, policy);
@@ -174,7 +174,7 @@ final class Launch {
     private void track(Process p, boolean isolated, long startTime, Cgroups cg, String cgroup, Helper helper,
                        String marker, String[] cmd, StopPolicy policy) {
         long pid = p.pid();
-        if (isolated) life.statistics.isolated.increment();
+        if (isolated) life.statistics.isolated.incrementAndGet();
         else life.statistics.notIsolated(NotIsolated.SETPGID_FAILED);
         boolean contained = cgroup != null && cg.holds(pid, cgroup);
         if (cgroup != null && !contained) cgroupFailed(helper, pid, cgroup);

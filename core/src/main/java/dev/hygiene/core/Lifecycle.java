@@ -43,12 +43,9 @@ final class Lifecycle {
     Termination termination;
     Launch launch;
     private Watchdog watchdog;
-    private boolean watchdogTried;
-    /** True once {@link #watchdogSoon} has run, or the watchdog was tried without it. */
-    private volatile boolean watchdogBegun;
-    /** The thread of {@link #watchdogSoon}'s start and what it does; null once joined (or never begun). */
-    private Thread watchdogStarter;
-    private WatchdogStart watchdogStart;
+    private volatile boolean watchdogTried;
+    /** The start {@link #watchdogSoon} began; null until then, and once joined. */
+    private volatile WatchdogStart watchdogStart;
 
     Lifecycle(ProcessHygiene facade, Config config, Path agentDir) {
         this.facade = facade;
@@ -123,18 +120,13 @@ final class Lifecycle {
      * begun or tried already, or if there is to be no watchdog.
      */
     void watchdogSoon() {
-        if (watchdogBegun) return;
+        if (watchdogTried || watchdogStart != null) return;
         synchronized (this) {
-            if (watchdogBegun) return;
-            watchdogBegun = true;
             Helper h = helper;
-            if (watchdogTried || h == null || ProcessHandle.current().pid() == 1) return;
+            if (watchdogTried || watchdogStart != null || h == null || isPidOne()) return;
             WatchdogStart s = new WatchdogStart(h);
-            Thread t = new Thread(s, "process-hygiene-watchdog-start");
-            t.setDaemon(true);
             watchdogStart = s;
-            watchdogStarter = t;
-            t.start();
+            s.start();
         }
     }
 
@@ -142,47 +134,38 @@ final class Lifecycle {
     synchronized Watchdog watchdog() {
         if (!watchdogTried && helper != null) {
             watchdogTried = true;
-            watchdogBegun = true;
-            if (ProcessHandle.current().pid() == 1) {
+            if (isPidOne()) {
                 // Pid 1 of its pid namespace (a container's JVM): when it dies the kernel kills
                 // every process of the namespace, so nothing can outlive it; a watchdog would only
                 // be re-parented to the JVM, one child the application never started.
                 Log.debug("pid 1 of its pid namespace: no watchdog (the kernel ends the namespace with the JVM)");
                 return null;
             }
-            watchdog = watchdogStarter != null ? awaitWatchdogStart() : Watchdog.start(helper, config);
+            WatchdogStart s = watchdogStart;
+            watchdogStart = null;
+            watchdog = s != null ? s.await() : Watchdog.start(helper, config);
             Cgroups cg = cgroups;
             if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
         }
         return watchdog;
     }
 
-    /** The watchdog that {@link #watchdogSoon} started (null if it could not), once its thread has ended. */
-    private Watchdog awaitWatchdogStart() {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    watchdogStarter.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the application's start() goes on: keep its interrupt for later
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
-        watchdogStarter = null;
-        return watchdogStart.result;
+    private static boolean isPidOne() {
+        return ProcessHandle.current().pid() == 1;
     }
 
-    /** Watchdog.start on the thread of {@link #watchdogSoon} (a plain class: no lambda to bootstrap at the first start). */
-    private final class WatchdogStart implements Runnable {
+    /**
+     * Watchdog.start on a thread of its own, for {@link #watchdogSoon} (a plain class: no lambda to
+     * bootstrap at the first start).
+     */
+    private final class WatchdogStart extends Thread {
         private final Helper helper;
         /** Written before the thread ends; read after join(). */
-        Watchdog result;
+        private Watchdog result;
 
         WatchdogStart(Helper helper) {
+            super("process-hygiene-watchdog-start");
+            setDaemon(true);
             this.helper = helper;
         }
 
@@ -192,6 +175,23 @@ final class Lifecycle {
                 result = Watchdog.start(helper, config);
             } catch (Throwable t) {
                 Log.error("cannot start the watchdog: " + t);
+            }
+        }
+
+        /** The watchdog started (null if it could not), once this thread has ended. */
+        Watchdog await() {
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        join();
+                        return result;
+                    } catch (InterruptedException e) {
+                        interrupted = true; // the application's start() goes on: keep its interrupt for later
+                    }
+                }
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
             }
         }
     }
@@ -224,7 +224,7 @@ final class Lifecycle {
      * (never starts it).
      */
     synchronized Watchdog watchdogIfStarted() {
-        if (!watchdogTried && watchdogStarter != null) return watchdog();
+        if (!watchdogTried && watchdogStart != null) return watchdog();
         return watchdog;
     }
 
@@ -320,7 +320,7 @@ final class Lifecycle {
         boolean leads = s.pgrp == s.pid && s.session != ProcStat.self().session;
         termination.track(new ProcessGroup(s.pid, s.startTime, leads ? Containment.GROUP : Containment.TREE, null,
                 command, null, null, policy), null);
-        statistics.adopted.increment();
+        statistics.adopted.incrementAndGet();
         Log.debug("adopted " + (leads ? "group " : "tree ") + s.pid + " (" + command + ")");
         return true;
     }

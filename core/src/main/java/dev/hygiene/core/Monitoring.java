@@ -69,12 +69,12 @@ final class Monitoring implements ProcessHygieneMXBean {
 
     @Override
     public long getProcessesStarted() {
-        return stats.started.sum();
+        return stats.started.get();
     }
 
     @Override
     public long getProcessesIsolated() {
-        return stats.isolated.sum();
+        return stats.isolated.get();
     }
 
     @Override
@@ -89,27 +89,27 @@ final class Monitoring implements ProcessHygieneMXBean {
 
     @Override
     public long getProcessesKept() {
-        return stats.kept.sum();
+        return stats.kept.get();
     }
 
     @Override
     public long getProcessesAdopted() {
-        return stats.adopted.sum();
+        return stats.adopted.get();
     }
 
     @Override
     public long getGroupsTerminatedBySigterm() {
-        return stats.terminatedBySigterm.sum();
+        return stats.terminatedBySigterm.get();
     }
 
     @Override
     public long getGroupsTerminatedBySigkill() {
-        return stats.terminatedBySigkill.sum();
+        return stats.terminatedBySigkill.get();
     }
 
     @Override
     public long getEscapeesCaught() {
-        return stats.escapeesCaught.sum();
+        return stats.escapeesCaught.get();
     }
 
     @Override

@@ -29,8 +29,8 @@ final class Outcomes implements Escalation.Outcome {
         Ending why = g.ending;
         if (r.signalled) {
             Statistics stats = life.statistics;
-            (r.neededKill ? stats.terminatedBySigkill : stats.terminatedBySigterm).increment();
-            stats.escapeesCaught.add(r.escapees);
+            (r.neededKill ? stats.terminatedBySigkill : stats.terminatedBySigterm).incrementAndGet();
+            stats.escapeesCaught.addAndGet(r.escapees);
             FlightEvents.termination(g, why, g.policy.signal, r);
             // The application left something behind for the agent to terminate: a leak worth naming.
             if (why != null && why.leftBehind) life.report.group(g, why, r);

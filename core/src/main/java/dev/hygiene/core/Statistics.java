@@ -7,51 +7,29 @@ import java.util.concurrent.atomic.AtomicLong;
 /** What the agent has done since it started, for the MBean: counters only, cheap to update. */
 final class Statistics {
 
-    /**
-     * One counter. An AtomicLong (which every JVM has loaded before main) rather than a LongAdder,
-     * whose first use initialises VarHandles in premain (~2 ms of every JVM's start-up, measured on
-     * JDK 17); a start or a termination updates a few of these, without contention worth striping.
-     */
-    static final class Counter extends AtomicLong {
-        private static final long serialVersionUID = 1L;
-
-        void increment() {
-            incrementAndGet();
-        }
-
-        void decrement() {
-            decrementAndGet();
-        }
-
-        void add(long n) {
-            addAndGet(n);
-        }
-
-        long sum() {
-            return get();
-        }
-    }
-
-    final Counter started = new Counter();
-    final Counter isolated = new Counter();
-    final Counter kept = new Counter();
-    final Counter adopted = new Counter();
-    final Counter terminatedBySigterm = new Counter();
-    final Counter terminatedBySigkill = new Counter();
-    final Counter escapeesCaught = new Counter();
-    private final Counter[] notIsolated = new Counter[NotIsolated.values().length];
+    // AtomicLongs (loaded before main in every JVM) rather than LongAdders, whose first use
+    // initialises VarHandles in premain: a start or a termination updates a few of these, with no
+    // contention worth striping.
+    final AtomicLong started = new AtomicLong();
+    final AtomicLong isolated = new AtomicLong();
+    final AtomicLong kept = new AtomicLong();
+    final AtomicLong adopted = new AtomicLong();
+    final AtomicLong terminatedBySigterm = new AtomicLong();
+    final AtomicLong terminatedBySigkill = new AtomicLong();
+    final AtomicLong escapeesCaught = new AtomicLong();
+    private final AtomicLong[] notIsolated = new AtomicLong[NotIsolated.values().length];
 
     Statistics() {
-        for (int i = 0; i < notIsolated.length; i++) notIsolated[i] = new Counter();
+        for (int i = 0; i < notIsolated.length; i++) notIsolated[i] = new AtomicLong();
     }
 
     void notIsolated(NotIsolated reason) {
-        notIsolated[reason.ordinal()].increment();
+        notIsolated[reason.ordinal()].incrementAndGet();
     }
 
     long notIsolatedTotal() {
         long total = 0;
-        for (Counter n : notIsolated) total += n.sum();
+        for (AtomicLong n : notIsolated) total += n.get();
         return total;
     }
 
@@ -59,7 +37,7 @@ final class Statistics {
     Map<String, Long> notIsolatedByReason() {
         Map<String, Long> out = new TreeMap<>();
         for (NotIsolated r : NotIsolated.values()) {
-            long n = notIsolated[r.ordinal()].sum();
+            long n = notIsolated[r.ordinal()].get();
             if (n > 0) out.put(r.label, n);
         }
         return out;
