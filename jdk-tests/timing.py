@@ -5,8 +5,9 @@ driver, shell...), without the compilation, which the agent plays no part in.
 
     timing.py OUT_DIR [RATIO] [FLOOR_SECONDS]
 
-Prints the slowest ratios and every test above RATIO (default 1.5). Exit 1 only where a test is
-above RATIO *and* more than FLOOR_SECONDS (default 2) slower: the JVMs these tests start take
+Prints the slowest ratios and every test above RATIO (default 1.5), and writes the names of the
+failing ones to OUT_DIR/slow-tests (for confirm.py, which runs them again). Exit 1 only where a
+test is above RATIO *and* more than FLOOR_SECONDS (default 2) slower: the JVMs these tests start take
 ~0.1-0.5 s each, and a short test's time varies by more than half from one run to the next on a
 loaded machine (see jdk-tests/README.md for the measurements behind these numbers).
 """
@@ -61,6 +62,9 @@ def main():
         print(f"timing: ABOVE {ratio_limit:g}x: {test} {p:.2f} s -> {a:.2f} s ({r:.2f}x; {verdict})")
     if not above:
         print(f"timing: no test above {ratio_limit:g}x")
+    with open(os.path.join(out_dir, 'slow-tests'), 'w') as f:
+        for row in failing:
+            f.write(row[1] + '\n')
     sys.exit(1 if failing else 0)
 
 
