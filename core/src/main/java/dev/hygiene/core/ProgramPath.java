@@ -1,8 +1,6 @@
 package dev.hygiene.core;
 
-import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
+import java.io.File;
 
 /**
  * Finds the file the JDK would execute for a command, with the JDK's own rules (childproc.c,
@@ -32,14 +30,9 @@ public final class ProgramPath {
      */
     public static String resolve(String program, String dir, String pathEnv, boolean envGiven) {
         if (program == null || program.isEmpty() || program.indexOf('\0') >= 0) return null;
-        Path cwd;
-        try {
-            cwd = Path.of(System.getProperty("user.dir"));
-            if (dir != null) cwd = cwd.resolve(dir);
-        } catch (InvalidPathException e) {
-            return null;
-        }
-        if (dir != null && !Files.isDirectory(cwd)) return null; // the JDK's chdir fails
+        if (dir != null && dir.indexOf('\0') >= 0) return null;
+        File cwd = dir == null ? null : new File(dir).isAbsolute() ? new File(dir) : new File(System.getProperty("user.dir"), dir);
+        if (cwd != null && !cwd.isDirectory()) return null; // the JDK's chdir fails
         if (program.indexOf('/') >= 0) {
             return runnable(cwd, program) ? program : null;
         }
@@ -52,13 +45,14 @@ public final class ProgramPath {
         return null;
     }
 
-    private static boolean runnable(Path cwd, String candidate) {
-        try {
-            Path p = cwd.resolve(candidate);
-            // isExecutable is access(X_OK): false on a noexec mount too, like execve.
-            return Files.isRegularFile(p) && Files.isExecutable(p);
-        } catch (InvalidPathException e) {
-            return false;
-        }
+    /**
+     * True if CANDIDATE, relative to CWD (null: the JVM's working directory), is a regular file the
+     * JVM may execute. java.io, not NIO: a missing file is a false here, not an exception (a PATH
+     * search misses in most of its entries, at every start).
+     */
+    private static boolean runnable(File cwd, String candidate) {
+        File f = candidate.startsWith("/") || cwd == null ? new File(candidate) : new File(cwd, candidate);
+        // canExecute is access(X_OK): false on a noexec mount too, like execve.
+        return f.isFile() && f.canExecute();
     }
 }
