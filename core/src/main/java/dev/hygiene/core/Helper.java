@@ -1,30 +1,28 @@
 package dev.hygiene.core;
 
+import java.io.File;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.CRC32;
 
 /**
  * The bundled native helper (src/main/c/hygiene-helper.c), extracted to a place where it can run.
  *
  * <p>Extraction is safe against other users of a shared directory: the helper is written into a
- * new directory with a random name, created with mode 0700 in one step (so nobody can have created
- * it first), written with mode 0700, read back and compared byte for byte with the bundled copy.
+ * new directory with a random name, made by one mkdir (so nobody can have created it first), then
+ * mode 0700 and found empty (so nobody put anything into it meanwhile), written with mode 0700,
+ * read back and checked against the bundled copy (length and CRC-32).
  * Candidates are tried in order: the configured {@code helper-dir}, {@code java.io.tmpdir},
  * {@code /dev/shm}, the agent jar's directory, the user's home. A candidate mounted noexec is
  * skipped (access(X_OK) fails there as execve would).
@@ -104,24 +102,24 @@ public final class Helper implements GroupLauncher {
     }
 
     private static Helper extractTo(Path base, byte[] content) throws IOException {
-        if (!Files.isDirectory(base)) throw new IOException("not a directory");
-        Set<PosixFilePermission> owner = PosixFilePermissions.fromString("rwx------");
-        Path dir = createPrivateDirectory(base, owner);
-        Path file = dir.resolve(FILE_NAME);
+        File baseDir = base.toFile();
+        if (!baseDir.isDirectory()) throw new IOException("not a directory");
+        File dir = createPrivateDirectory(baseDir);
+        File file = new File(dir, FILE_NAME);
         try {
-            // java.io rather than NIO channels: cheaper on the first start. The directory is ours
-            // alone (0700, just created), so the file cannot have been created by anyone else.
-            try (FileOutputStream out = new FileOutputStream(file.toFile())) {
+            // java.io throughout rather than NIO: no class to load at the first start for it. The
+            // directory is ours alone (0700, empty), so the file cannot have been created by anyone else.
+            try (FileOutputStream out = new FileOutputStream(file)) {
                 out.write(content);
             }
-            Files.setPosixFilePermissions(file, owner);
+            if (!ownerOnly(file)) throw new IOException("cannot make " + file + " mode 0700");
             byte[] back;
-            try (FileInputStream in = new FileInputStream(file.toFile())) {
+            try (FileInputStream in = new FileInputStream(file)) {
                 back = in.readAllBytes();
             }
-            if (!Arrays.equals(back, content)) throw new IOException("content changed after writing");
-            if (!Files.isExecutable(file)) throw new IOException("cannot execute there (noexec?)");
-            return new Helper(dir, file);
+            if (back.length != content.length || crc(back) != crc(content)) throw new IOException("content changed after writing");
+            if (!file.canExecute()) throw new IOException("cannot execute there (noexec?)");
+            return new Helper(dir.toPath(), file.toPath());
         } catch (IOException | RuntimeException e) {
             deleteTree(dir);
             throw e;
@@ -129,21 +127,47 @@ public final class Helper implements GroupLauncher {
     }
 
     /**
-     * Creates BASE/process-hygiene-RANDOM with mode 0700 in one mkdir, which fails if anything
-     * (a directory, a file, a link) already has the name: nobody else can have created it first.
-     * A guessed name can only make us try another one. (Not Files.createTempDirectory: its
-     * SecureRandom costs ~20 ms at the first process start.)
+     * Creates BASE/process-hygiene-RANDOM with mkdir, which fails if anything (a directory, a file,
+     * a link) already has the name, so nobody else can have created it first; then makes it mode
+     * 0700 and checks that it is still empty, so nobody can have put anything into it while its
+     * mode was the umask's (a directory that is not is left, and another name tried). A guessed
+     * name can only make us try another one. java.io, not NIO with a mode given to mkdir: the same
+     * guarantee without a dozen classes to load at the first start (and not
+     * Files.createTempDirectory: its SecureRandom costs ~20 ms there).
      */
-    private static Path createPrivateDirectory(Path base, Set<PosixFilePermission> owner) throws IOException {
+    private static File createPrivateDirectory(File base) throws IOException {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; ; attempt++) {
-            String name = HelperProtocol.DIR_PREFIX + Long.toHexString(random.nextLong() ^ System.nanoTime());
-            try {
-                return Files.createDirectory(base.resolve(name), PosixFilePermissions.asFileAttribute(owner));
-            } catch (FileAlreadyExistsException e) {
-                if (attempt >= 20) throw e;
+            File dir = new File(base, HelperProtocol.DIR_PREFIX + Long.toHexString(random.nextLong() ^ System.nanoTime()));
+            if (dir.mkdir()) {
+                if (!ownerOnly(dir)) {
+                    dir.delete();
+                    throw new IOException("cannot make " + dir + " mode 0700");
+                }
+                String[] inside = dir.list();
+                if (inside != null && inside.length == 0) return dir;
+                Log.debug(dir + " was not empty once made private; left as it is, trying another name");
+            } else if (!dir.exists()) {
+                throw new IOException(base.canWrite() ? "cannot create a directory there" : "not writable");
             }
+            if (attempt >= 20) throw new IOException("no free name for a directory after " + attempt + " attempts");
         }
+    }
+
+    /**
+     * The CRC-32 of B: native, where Arrays.equals is a loop in the interpreter at the first start
+     * (1 to 2 ms for the helper, measured).
+     */
+    private static long crc(byte[] b) {
+        CRC32 c = new CRC32();
+        c.update(b, 0, b.length);
+        return c.getValue();
+    }
+
+    /** Mode 0700 (rwx for the owner, nothing for anyone else), through java.io; false if it failed. */
+    private static boolean ownerOnly(File f) {
+        return f.setReadable(false, false) && f.setWritable(false, false) && f.setExecutable(false, false)
+                && f.setReadable(true, true) && f.setWritable(true, true) && f.setExecutable(true, true);
     }
 
     /** The extracted file. */
@@ -264,25 +288,19 @@ public final class Helper implements GroupLauncher {
 
     /** True while the extracted file is still there and executable. */
     boolean present() {
-        return Files.isExecutable(file);
+        return file.toFile().canExecute();
     }
 
     /** Removes the extracted helper and its private directory. */
     public void delete() {
-        deleteTree(dir);
+        deleteTree(dir.toFile());
     }
 
-    private static void deleteTree(Path dir) {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort
-        }
-        try {
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // best effort
-        }
+    /** Best effort: every file in DIR, then DIR (java.io: no NIO directory stream to load at exit). */
+    private static void deleteTree(File dir) {
+        String[] names = dir.list();
+        if (names != null) for (String n : names) new File(dir, n).delete();
+        dir.delete();
     }
 
     @Override
