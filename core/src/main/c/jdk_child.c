@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "jdk_child.h"
+#include "watch_start.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -154,6 +155,7 @@ static int write_fully(int fd, const void *buf, size_t n) {
 
 /* The set-up could not be read: as jspawnhelper, CODE to the JDK, and exit 1. */
 __attribute__((noreturn)) static void unreadable(int fdout, int code) {
+    watch_start_end();
     if (write(fdout, &code, sizeof code) != (ssize_t) sizeof code) _exit(0x80 + code);
     _exit(1);
 }
@@ -372,9 +374,11 @@ __attribute__((noreturn)) static void run_child(const struct child_stuff *c, con
     }
     if (fcntl(FAIL_FD, F_SETFD, FD_CLOEXEC) == -1) goto failed;
     if (kind == JDK_CHILD_25 && signal(SIGPIPE, SIG_DFL) == SIG_ERR) goto failed;
+    watch_start_end(); /* the watchdog runs before the program does (or it failed) */
     exec_like_jdk(c->argv[0], c->argv, c->envv, dirs);
 failed:;
     int errnum = errno;
+    watch_start_end();
     write_fully(fail, &errnum, sizeof errnum);
     close(fail);
     _exit(-1);

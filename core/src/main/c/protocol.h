@@ -36,6 +36,14 @@
 #define GROUPS_FILE "groups"
 #define GROUPS_TMP "groups.tmp"
 
+/* In the private directory: the JVM's request that the spawn mode of its next child start the
+ * watchdog (the watch mode's five arguments, each ended by a NUL), renamed by the child that claims
+ * it, and then after the watch mode's exit status (see watch_start.c). */
+#define WATCH_REQUEST "watch-request"
+#define WATCH_CLAIMED "watch-claimed"
+#define WATCH_STARTED "watch-started"
+#define WATCH_FAILED "watch-failed"
+
 /* The first byte of a line of GROUPS_FILE (fields separated by one TAB, the line ends with '\n'):
  *   +  PGID  LEADER_START  MARKER  CGROUP  COMMAND  STARTED_AT  GRACE_MS  STOP_SIGNAL  STOP_MODE
  *                                                   a group is live, and how it is to be stopped

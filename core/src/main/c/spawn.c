@@ -13,6 +13,7 @@
  * JDK does it (a build the helper knows), or becomes the JDK's jspawnhelper with the very arguments
  * and descriptors the JDK gave (any other), so that everything after is the JDK's own:
  *
+ *   - the watchdog's start, for the one child that claims the JVM's request (watch_start.c);
  *   - spawn-cgroup: mkdir DIR/cgroup/p<PID> (DIR/cgroup links to the JVM's cgroup directory) and
  *     moves itself in (cgroup_enter.c), so that no descendant can be born outside it; a failure
  *     is silent here (DIR/cgroup-failed.PID says why; the agent reads /proc/PID/cgroup);
@@ -32,6 +33,7 @@
 #include "cgroup_enter.h"
 #include "jdk_child.h"
 #include "protocol.h"
+#include "watch_start.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,6 +55,10 @@ int run_spawn(char **argv) {
     const char *name = base_name(argv[0]);
     size_t dir_len = (size_t) (name - argv[0]); /* DIR and its slash */
     char path[4096];
+
+    /* First, before the child's cgroup and group: the watchdog, if the JVM asked this child (its
+     * start overlaps the child's set-up, and is waited for before the exec). */
+    watch_start_begin(argv[0], dir_len);
 
     if (strcmp(name, SPAWN_CGROUP_FILE) == 0) {
         int n = snprintf(path, sizeof path, "%.*s%s/%s%d", (int) dir_len, argv[0], CGROUP_LINK, CHILD_CGROUP_PREFIX,
@@ -77,10 +83,12 @@ int run_spawn(char **argv) {
 
     int n = snprintf(path, sizeof path, "%.*s%s", (int) dir_len, argv[0], JSPAWNHELPER_LINK);
     if (n < 0 || (size_t) n >= sizeof path) {
+        watch_start_end();
         fprintf(stderr, "hygiene-helper: %s: path too long\n", argv[0]);
         return 1;
     }
     argv[0] = path;
+    watch_start_end();
     execv(path, argv);
     fprintf(stderr, "hygiene-helper: execv(%s): %s\n", path, strerror(errno));
     return 1;

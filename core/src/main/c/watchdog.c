@@ -4,10 +4,11 @@
  *
  *   hygiene-helper watch INFO REPORT JVM_PID JVM_START GROUPS
  *
- * The JVM starts it once, at its first isolated child, with stdin and stdout on /dev/null (no
- * pipe between them). It forks once: the first process exits 0 as soon as the second is set up
- * (or 1 if that failed, which the second says on stderr), so that the JVM reaps it before the
- * application's start() returns and never sees the watchdog among its children. The second calls
+ * The JVM starts it once, at its first isolated child (or the spawn mode of that child does, see
+ * watch_start.c), with stdin and stdout on /dev/null (no pipe between them). It forks once: the
+ * first process exits 0 as soon as the second is set up (or 1 if that failed, which the second says
+ * on stderr), so that the JVM (or that child) reaps it before the application's start() returns,
+ * and the JVM never sees the watchdog among its children. The second calls
  * setsid(), so that signals aimed at the JVM's process group or terminal (Ctrl-C, kill -- -PGID,
  * a hangup) do not reach it, and watches the JVM by pid: pidfd_open(JVM_PID), then the start time
  * in /proc/JVM_PID/stat is compared with JVM_START (a pid already reused means the JVM is gone),
@@ -430,7 +431,8 @@ static void remove_cgroups(void) {
 
 /* Removes the private directory the helper was extracted to (the JVM removes it at a normal exit;
  * after kill -9 nobody else would): only what the agent puts there (the helper, exec-failure
- * reports, the groups file), then the directory, and only if it is one of ours by name. */
+ * reports, the groups file, the links, the watchdog's start), then the directory, and only if it is
+ * one of ours by name. */
 static void remove_own_directory(void) {
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -458,7 +460,9 @@ static void remove_own_directory(void) {
         if (strcmp(e->d_name, HELPER_FILE) == 0 || strcmp(e->d_name, GROUPS_FILE) == 0
             || strcmp(e->d_name, GROUPS_TMP) == 0 || strcmp(e->d_name, SPAWN_FILE) == 0
             || strcmp(e->d_name, SPAWN_CGROUP_FILE) == 0 || strcmp(e->d_name, JSPAWNHELPER_LINK) == 0
-            || strcmp(e->d_name, CGROUP_LINK) == 0
+            || strcmp(e->d_name, CGROUP_LINK) == 0 || strcmp(e->d_name, WATCH_REQUEST) == 0
+            || strcmp(e->d_name, WATCH_CLAIMED) == 0 || strcmp(e->d_name, WATCH_STARTED) == 0
+            || strcmp(e->d_name, WATCH_FAILED) == 0
             || strncmp(e->d_name, EXEC_FAILED_PREFIX, strlen(EXEC_FAILED_PREFIX)) == 0
             || strncmp(e->d_name, CGROUP_FAILED_PREFIX, strlen(CGROUP_FAILED_PREFIX)) == 0) {
             if (unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT) {

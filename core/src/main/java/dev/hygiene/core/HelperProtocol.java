@@ -47,6 +47,16 @@ final class HelperProtocol {
     static final String GROUPS_TMP = "groups.tmp";
 
     /**
+     * In the private directory: the JVM's request that the spawn mode of its next child start the
+     * watchdog (the watch mode's five arguments, each ended by a NUL), renamed by the child that
+     * claims it, and then after the watch mode's exit status (src/main/c/watch_start.c).
+     */
+    static final String WATCH_REQUEST = "watch-request";
+    static final String WATCH_CLAIMED = "watch-claimed";
+    static final String WATCH_STARTED = "watch-started";
+    static final String WATCH_FAILED = "watch-failed";
+
+    /**
      * The first field of a line of {@link #GROUPS_FILE} (fields separated by one TAB, the line
      * ends with '\n'): {@code + PGID LEADER_START MARKER CGROUP COMMAND STARTED_AT GRACE_MS
      * STOP_SIGNAL STOP_MODE} (a group is live; its policy: the grace in ms, TERM/INT/HUP/QUIT/USR1/USR2,

@@ -73,9 +73,10 @@ final class Launch {
         }
 
         Helper helper = life.helper;
-        // The watchdog's own start (at the first isolated child only) overlaps this child's.
-        if (h == helper) life.watchdogSoon();
         JdkSpawn spawn = h == helper && jdk.spawns() ? life.spawn(helper) : null;
+        // The watchdog's own start (at the first isolated child only): the work of this child's
+        // helper in spawn mode, else on a thread of its own while this child starts.
+        if (h == helper) life.watchdogSoon(spawn != null);
         if (spawn != null) return spawned(spawn, helper, cmd, env, dir, redirects, redirectErrorStream, jdk, policy);
         // setsid(1) can add no marker, and moves nothing into a cgroup.
         String marker = h == helper && markerAllowed(env) ? life.markerPrefix + markers.incrementAndGet() : null;

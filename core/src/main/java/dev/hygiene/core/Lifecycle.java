@@ -46,6 +46,11 @@ final class Lifecycle {
     private volatile boolean watchdogTried;
     /** The start {@link #watchdogSoon} began; null until then, and once joined. */
     private volatile WatchdogStart watchdogStart;
+    /**
+     * The helper whose spawn mode was asked to start the watchdog ({@link Watchdog#request}); null
+     * until then, and once its outcome is known.
+     */
+    private volatile Helper watchdogRequestedOf;
 
     Lifecycle(ProcessHygiene facade, Config config, Path agentDir) {
         this.facade = facade;
@@ -114,16 +119,23 @@ final class Lifecycle {
     }
 
     /**
-     * Begins the watchdog's start (a fork and an exec of the helper: several ms at the first start)
-     * on a thread of its own, so that it overlaps the first isolated child's start; {@link
-     * #watchdog} waits for it, before that start returns to the application. Nothing if it was
-     * begun or tried already, or if there is to be no watchdog.
+     * Begins the watchdog's start, before the first isolated child's. With BY_SPAWN (that child
+     * starts through the helper's spawn mode), the child's helper is asked to start it ({@link
+     * Watchdog#request}): no start of the JVM's own, which would cost the first start most of what
+     * it costs (a second spawn, its pipes, its reaper). Otherwise (or if the request cannot be
+     * written) on a thread of its own, so that it overlaps the child's start. {@link #watchdog}
+     * learns the outcome, before that start returns to the application. Nothing if it was begun or
+     * tried already, or if there is to be no watchdog.
      */
-    void watchdogSoon() {
-        if (watchdogTried || watchdogStart != null) return;
+    void watchdogSoon(boolean bySpawn) {
+        if (watchdogTried || watchdogStart != null || watchdogRequestedOf != null) return;
         synchronized (this) {
             Helper h = helper;
-            if (watchdogTried || watchdogStart != null || h == null || isPidOne()) return;
+            if (watchdogTried || watchdogStart != null || watchdogRequestedOf != null || h == null || isPidOne()) return;
+            if (bySpawn && Watchdog.request(h, config)) {
+                watchdogRequestedOf = h;
+                return;
+            }
             WatchdogStart s = new WatchdogStart(h);
             watchdogStart = s;
             s.start();
@@ -143,7 +155,10 @@ final class Lifecycle {
             }
             WatchdogStart s = watchdogStart;
             watchdogStart = null;
-            watchdog = s != null ? s.await() : Watchdog.start(helper, config);
+            Helper requestedOf = watchdogRequestedOf;
+            watchdogRequestedOf = null;
+            if (requestedOf != null) watchdog = Watchdog.requested(requestedOf, config);
+            else watchdog = s != null ? s.await() : Watchdog.start(helper, config);
             Cgroups cg = cgroups;
             if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
         }
@@ -219,12 +234,13 @@ final class Lifecycle {
     }
 
     /**
-     * The watchdog if it was started (a start in progress on the thread of {@link #watchdogSoon}
-     * is waited for, so that its groups file is not left without the JVM's end); null otherwise
+     * The watchdog if it was started (a start in progress on the thread of {@link #watchdogSoon},
+     * or asked of a child's helper, is waited for, so that its groups file is not left without the
+     * JVM's end); null otherwise
      * (never starts it).
      */
     synchronized Watchdog watchdogIfStarted() {
-        if (!watchdogTried && watchdogStart != null) return watchdog();
+        if (!watchdogTried && (watchdogStart != null || watchdogRequestedOf != null)) return watchdog();
         return watchdog;
     }
 

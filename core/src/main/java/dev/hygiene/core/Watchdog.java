@@ -3,22 +3,15 @@ package dev.hygiene.core;
 import java.io.File;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
-import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,15 +29,15 @@ import java.util.concurrent.TimeUnit;
  * written and closed each time: no descriptor is kept). When most lines are cancelled ones the
  * file is compacted: the live lines go to {@link HelperProtocol#GROUPS_TMP}, renamed over it.
  *
- * <p>Started at the first isolated child, never before (on a thread of its own while that child
- * starts: {@link Lifecycle#watchdogSoon}; its start returns only once the watchdog runs).
+ * <p>Started at the first isolated child, never before: by that child's helper where it runs in
+ * the spawn mode ({@link #request}), else on a thread of its own while that child starts ({@link
+ * Lifecycle#watchdogSoon}); either way its start returns only once the watchdog runs.
  */
 final class Watchdog {
 
     /** Compaction once the file has more lines than this and fewer than a quarter of them are live. */
     private static final int COMPACT_LINES = 1000;
     private static final long START_TIMEOUT_SECONDS = 10;
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Path dir;
     private final File groups;
@@ -75,7 +68,7 @@ final class Watchdog {
                 Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath()};
         boolean outer = Untracked.enter();
         try {
-            Files.createFile(w.groups.toPath(), ownerOnly());
+            Files.createFile(w.groups.toPath(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectInput(Redirect.from(new File("/dev/null")))
                     .redirectOutput(Redirect.DISCARD)
@@ -97,6 +90,82 @@ final class Watchdog {
             return null;
         } finally {
             Untracked.exit(outer);
+        }
+    }
+
+    /**
+     * Asks the spawn mode of the next child started through it to start the watchdog
+     * (src/main/c/watch_start.c), rather than start it here: the watch mode's arguments in {@link
+     * HelperProtocol#WATCH_REQUEST}, the groups file made empty. java.io only: no class more at the
+     * first start. False, leaving nothing behind, if either cannot be written (then start it here).
+     */
+    static boolean request(Helper helper, Config config) {
+        ProcStat self = ProcStat.self();
+        if (self == null) return false; // start() says why there is no watchdog
+        File dir = helper.directory().toFile();
+        File groups = new File(dir, HelperProtocol.GROUPS_FILE);
+        File request = new File(dir, HelperProtocol.WATCH_REQUEST);
+        String args = (Log.enabled(Log.Level.INFO) ? "1" : "0") + "\0" + (config.report == null ? "-" : config.report.toString())
+                + "\0" + self.pid + "\0" + self.startTime + "\0" + groups.getPath() + "\0";
+        try {
+            new FileOutputStream(groups).close();
+            if (!ownerOnly(groups)) throw new IOException("cannot make " + groups + " mode 0600");
+            // Written whole before any child can claim it: the first start that asks for it is
+            // the first that can run the spawn mode, and it starts after this.
+            try (FileOutputStream out = new FileOutputStream(request)) {
+                out.write(args.getBytes(StandardCharsets.UTF_8));
+            }
+            return true;
+        } catch (IOException e) {
+            Log.debug("cannot ask the spawn mode to start the watchdog (" + e.getMessage() + "); starting it here");
+            request.delete();
+            groups.delete();
+            return false;
+        }
+    }
+
+    /**
+     * The watchdog asked for with {@link #request} of HELPER, once the start that carried the
+     * request has returned or thrown: running (the child that claimed the request started it), null
+     * (with one warning) if the watch mode failed (it said why on stderr), or started here if no
+     * child claimed the request (its start did not run the spawn mode, or ended before it could).
+     * Only a child of another thread that is starting at that moment can have claimed it without
+     * an outcome yet: its outcome is waited for.
+     */
+    static Watchdog requested(Helper helper, Config config) {
+        File dir = helper.directory().toFile();
+        File started = new File(dir, HelperProtocol.WATCH_STARTED);
+        File failed = new File(dir, HelperProtocol.WATCH_FAILED);
+        File claimed = new File(dir, HelperProtocol.WATCH_CLAIMED);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (started.exists()) return new Watchdog(helper.directory());
+                if (failed.exists()) {
+                    Log.warn("cannot start the watchdog (the watch mode failed); groups are not terminated if the JVM is killed");
+                    new File(dir, HelperProtocol.GROUPS_FILE).delete();
+                    return null;
+                }
+                // Unclaimed: the start is this JVM's again (an outcome may have appeared since).
+                if (new File(dir, HelperProtocol.WATCH_REQUEST).delete()
+                        || !claimed.exists() && !started.exists() && !failed.exists()) {
+                    new File(dir, HelperProtocol.GROUPS_FILE).delete();
+                    return start(helper, config);
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    Log.warn("cannot start the watchdog (its setup took more than " + START_TIMEOUT_SECONDS
+                            + " s); groups are not terminated if the JVM is killed");
+                    return null;
+                }
+                try {
+                    Thread.sleep(1);
+                } catch (InterruptedException e) {
+                    interrupted = true; // the application's start() goes on: keep its interrupt for later
+                }
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -237,22 +306,26 @@ final class Watchdog {
         if (!Files.isDirectory(dir)) {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
-        Path tmp = dir.resolve(HelperProtocol.GROUPS_TMP);
-        Files.deleteIfExists(tmp);
+        File tmp = dir.resolve(HelperProtocol.GROUPS_TMP).toFile();
         StringBuilder text = new StringBuilder();
         for (String l : live.values()) text.append(l);
         for (String h : handedOff.values()) text.append(h);
         for (String r : removals) text.append(r);
-        try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(tmp,
-                Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW), ownerOnly()))) {
+        try (FileOutputStream out = new FileOutputStream(tmp)) {
+            if (!ownerOnly(tmp)) throw new IOException("cannot make " + tmp + " mode 0600");
             out.write(text.toString().getBytes(StandardCharsets.UTF_8));
         }
-        Files.move(tmp, groups.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        if (!tmp.renameTo(groups)) throw new IOException("cannot rename " + tmp + " to " + groups);
         lines = live.size() + handedOff.size() + removals.size();
     }
 
-    private static FileAttribute<Set<PosixFilePermission>> ownerOnly() {
-        return PosixFilePermissions.asFileAttribute(OWNER_ONLY);
+    /**
+     * Mode 0600, through java.io (no NIO attribute classes at the first start); the directory is
+     * the JVM's alone (0700) besides. False if it failed.
+     */
+    private static boolean ownerOnly(File f) {
+        return f.setReadable(false, false) && f.setWritable(false, false) && f.setExecutable(false, false)
+                && f.setReadable(true, true) && f.setWritable(true, true);
     }
 
     private static String field(String s) {

@@ -172,6 +172,65 @@ class WatchdogTest extends AppJvmTest {
         assertGoneWithin(watchdog, GRACE.plusSeconds(1), "the watchdog after the JVM exited");
     }
 
+    static Stream<Arguments> mechanisms() {
+        return Jdks.all().flatMap(jdk -> Stream.of("POSIX_SPAWN", "FORK").map(m -> Arguments.of(jdk, m)));
+    }
+
+    /**
+     * The watchdog, started by the first child's helper (POSIX_SPAWN, the JDK's default: the
+     * helper's spawn mode) or by the JVM itself (FORK: the helper in front of the program), holds
+     * none of that child's pipes (the application would never see their end), has stdin and
+     * stdout on /dev/null, and carries no marker, even where the JVM's own environment has one
+     * (a nested JVM's: its watchdog must not look like a member of its parent JVM's group).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("mechanisms")
+    void theWatchdogHoldsNoneOfTheChildsPipesAndNoMarker(Jdks.Jdk jdk, String mechanism, @TempDir Path tmp) {
+        AppJvm app = app(jdk, LazyApp.class).agent("grace=1s").jvmOption("-Djava.io.tmpdir=" + tmp)
+                .jvmOption("-Djdk.lang.Process.launchMechanism=" + mechanism)
+                .env(Proc.MARKER_VAR, "1.2.3").start();
+        long[] jvm = app.jvm();
+        app.awaitLine("READY");
+        app.send("start");
+        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
+        app.awaitLine("STARTED");
+        Proc.Stat w = assertWatchdogInItsOwnSession(app, jvm);
+        List<String> childPipes = new java.util.ArrayList<>();
+        for (int fd = 0; fd <= 2; fd++) childPipes.add(link(child, fd));
+        assertTrue(childPipes.stream().allMatch(l -> l.startsWith("pipe:")), "the child's streams are pipes: " + childPipes);
+        assertEquals("/dev/null", link(w.pid, 0), "the watchdog's stdin");
+        assertEquals("/dev/null", link(w.pid, 1), "the watchdog's stdout");
+        for (String fd : fds(w.pid)) {
+            String target;
+            try {
+                target = Files.readSymbolicLink(Path.of("/proc/" + w.pid + "/fd/" + fd)).toString();
+            } catch (IOException e) {
+                continue; // closed since it was listed: not held
+            }
+            assertFalse(childPipes.contains(target), "the watchdog's fd " + fd + " is one of the child's pipes: " + target);
+        }
+        assertEquals(List.of(), Proc.markers(w.pid), "the watchdog's marker");
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+        assertGoneWithin(w, GRACE.plusSeconds(1), "the watchdog after the JVM exited");
+    }
+
+    private static List<String> fds(long pid) {
+        try (Stream<Path> s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+            return s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new AssertionError("cannot list the descriptors of " + pid + ": " + e, e);
+        }
+    }
+
+    private static String link(long pid, int fd) {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/" + pid + "/fd/" + fd)).toString();
+        } catch (IOException e) {
+            throw new AssertionError("cannot read fd " + fd + " of " + pid + ": " + e, e);
+        }
+    }
+
     /**
      * The JVM's watchdog: running {@code hygiene-helper watch INFO ...}, not the JVM's child
      * (so the application never sees it among its children), leading a session (and group) of its
