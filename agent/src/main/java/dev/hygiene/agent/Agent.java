@@ -1,7 +1,10 @@
 package dev.hygiene.agent;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.IllegalClassFormatException;
 import java.lang.instrument.Instrumentation;
 import java.security.AllPermission;
 import java.security.CodeSource;
@@ -24,8 +27,22 @@ public final class Agent {
 
     private Agent() {}
 
+    /**
+     * A JVM that is pid 1 of its pid namespace installs at once: it reaps the orphans that land on
+     * it from its start. Any other installs when the JDK's first process class loads ({@link
+     * Deferred}): a JVM that never starts a process loads two of the agent's classes, and reads
+     * neither its configuration nor its jar.
+     */
     public static void premain(String args, Instrumentation inst) {
-        start(args, inst, false);
+        if (pidOne()) {
+            start(new Object[] {args, inst, null, false, true, null});
+            return;
+        }
+        try {
+            inst.addTransformer(new Deferred(args, inst), true);
+        } catch (Throwable t) {
+            disabled(t);
+        }
     }
 
     /**
@@ -39,22 +56,109 @@ public final class Agent {
                 return;
             }
         }
-        start(args, inst, true);
+        start(new Object[] {args, inst, null, true, pidOne(), null});
     }
 
-    private static boolean start(String args, Instrumentation inst, boolean attached) {
+    /**
+     * Installs the agent in its own loader. INSTALLATION: {agent arguments, Instrumentation, (the
+     * jar's Path, set here), attached, pid 1, and TRUE where the installation is deferred (it then
+     * hands back its transformer there)}; see {@link Installation}. False (and one stderr line) if
+     * it failed: the application runs as if the agent were absent.
+     */
+    private static boolean start(Object[] installation) {
         try {
             CodeSource source = Agent.class.getProtectionDomain().getCodeSource();
             Path jar = Path.of(source.getLocation().toURI());
-            Own own = new Own(new JarFile(jar.toFile(), false), source, new Object[] {args, inst, jar, attached});
+            installation[2] = jar;
+            Own own = new Own(new JarFile(jar.toFile(), false), source, installation);
             // Initialising Installation installs the agent: no reflective call, which on JDK 18+
             // spins method handles (~5 ms of start-up).
             Class.forName("dev.hygiene.agent.Installation", true, own);
             return true;
         } catch (Throwable t) {
-            Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
-            System.err.println("process-hygiene: disabled, the application runs without it: " + cause + UnderSecurityManager.hint(cause));
+            disabled(t);
             return false;
+        }
+    }
+
+    private static void disabled(Throwable t) {
+        Throwable cause = t instanceof ExceptionInInitializerError && t.getCause() != null ? t.getCause() : t;
+        System.err.println("process-hygiene: disabled, the application runs without it: " + cause + UnderSecurityManager.hint(cause));
+    }
+
+    /**
+     * True if the JVM is pid 1 of the pid namespace whose /proc is mounted: only then does
+     * /proc/self resolve to /proc/1 (in a /proc of another namespace it is another number, or
+     * missing). A realpath(3) through java.io.File: ~50 us, where Files.readSymbolicLink costs
+     * ~0.5 ms at start-up (measured on JDK 17 and 25).
+     */
+    private static boolean pidOne() {
+        try {
+            return new File("/proc/self").getCanonicalPath().equals("/proc/1");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The agent until the JDK's first process class loads: for any other class it does nothing;
+     * when java.lang.ProcessBuilder or java.lang.ProcessImpl loads (the one place where a child can
+     * come from), it installs the agent and hands that class, and every later one, to the agent's
+     * transformer. So a JVM that never starts a process pays for this class alone (its premain
+     * took 11-12 ms more when it installed everything there, measured). The configuration is read
+     * then too: a bad value is said when the application first uses the process API.
+     */
+    static final class Deferred implements ClassFileTransformer {
+        private final String args;
+        private final Instrumentation inst;
+        /** The agent's transformer once installed; null before, and if the installation failed. */
+        private volatile ClassFileTransformer agent;
+        private volatile boolean tried;
+        /** The installation in progress (on the thread that holds this), whose [5] is its transformer once made. */
+        private Object[] installing;
+
+        Deferred(String args, Instrumentation inst) {
+            this.args = args;
+            this.inst = inst;
+        }
+
+        @Override
+        public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
+                                byte[] bytes) throws IllegalClassFormatException {
+            ClassFileTransformer t = agent;
+            if (t == null) {
+                if (loader != null || className == null || !className.startsWith("java/lang/Process") || tried && installing == null) {
+                    return null;
+                }
+                t = install();
+                if (t == null) return null;
+            }
+            return t.transform(loader, className, redefined, domain, bytes);
+        }
+
+        /**
+         * The agent's transformer: installed on the first call; on a later call of the same thread
+         * within that installation (a process class it loads), the transformer if made yet.
+         */
+        private synchronized ClassFileTransformer install() {
+            if (agent != null) return agent;
+            if (installing != null) {
+                Object made = installing[5];
+                return made instanceof ClassFileTransformer ? (ClassFileTransformer) made : null;
+            }
+            if (tried) return null;
+            tried = true;
+            Object[] a = {args, inst, null, false, false, Boolean.TRUE};
+            installing = a;
+            try {
+                // Under a SecurityManager the class load may be the application's: the agent's
+                // loader and its installation are the agent's own work.
+                boolean ok = Runtime.version().feature() < 24 ? UnderSecurityManager.start(a) : start(a);
+                if (ok && a[5] instanceof ClassFileTransformer) agent = (ClassFileTransformer) a[5];
+            } finally {
+                installing = null;
+            }
+            return agent;
         }
     }
 
@@ -89,7 +193,7 @@ public final class Agent {
             this.installation = installation;
         }
 
-        /** What premain was given, for {@link Installation}: {args, Instrumentation, jar Path, attached}. */
+        /** What premain was given, for {@link Installation}: see {@link Agent#start}. */
         @Override
         public Object[] get() {
             return installation;
@@ -121,6 +225,26 @@ public final class Agent {
     /** What only a JVM that can have a SecurityManager (before JDK 24) needs: loaded only there. */
     static final class UnderSecurityManager {
         private UnderSecurityManager() {}
+
+        /** {@link Agent#start} with the agent's own permissions (its jar's, in the policy). */
+        @SuppressWarnings("removal") // the SecurityManager is deprecated for removal; JDK 17 still has it
+        static boolean start(Object[] installation) {
+            if (System.getSecurityManager() == null) return Agent.start(installation);
+            return java.security.AccessController.doPrivileged(new Start(installation));
+        }
+
+        private static final class Start implements java.security.PrivilegedAction<Boolean> {
+            private final Object[] installation;
+
+            Start(Object[] installation) {
+                this.installation = installation;
+            }
+
+            @Override
+            public Boolean run() {
+                return Agent.start(installation);
+            }
+        }
 
         static ProtectionDomain allPermissions(CodeSource source) {
             Permissions all = new Permissions();

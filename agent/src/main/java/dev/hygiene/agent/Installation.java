@@ -3,10 +3,7 @@ package dev.hygiene.agent;
 import dev.hygiene.core.Config;
 import dev.hygiene.core.Log;
 import dev.hygiene.core.Privileged;
-import dev.hygiene.core.ProcessHygiene;
 
-import java.io.File;
-import java.io.IOException;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.security.PrivilegedAction;
@@ -15,8 +12,8 @@ import java.util.function.Supplier;
 /**
  * Installs the agent, in its own class loader: registers the transformer of the JDK's process
  * classes and reads the configuration. Nothing else happens before the application's first
- * process: the bridge is defined when ProcessBuilder or ProcessImpl loads, the helper is extracted
- * on the first start.
+ * process: the bridge and the agent's core are made when ProcessBuilder loads, the helper is
+ * extracted on the first start.
  */
 public final class Installation {
 
@@ -26,7 +23,7 @@ public final class Installation {
         try {
             @SuppressWarnings("unchecked")
             Object[] a = ((Supplier<Object[]>) Installation.class.getClassLoader()).get();
-            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3]);
+            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -36,7 +33,14 @@ public final class Installation {
 
     private Installation() {}
 
-    static void install(String args, Instrumentation inst, Path jar, boolean attached) throws Exception {
+    /**
+     * With DEFERRED (Agent.Deferred: a process class of the JDK is loading now), the transformer is
+     * not registered but handed back in INSTALLATION[5]: Deferred gives it that class and every
+     * later one. PID_ONE: the JVM is pid 1 of its pid namespace.
+     */
+    static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, Object[] installation)
+            throws Exception {
+        boolean deferred = installation[5] == Boolean.TRUE;
         String os = System.getProperty("os.name", "");
         if (!os.equals("Linux")) {
             Config.load(args); // its warnings, and the log level for the next line
@@ -45,11 +49,13 @@ public final class Installation {
         }
         // The transformer goes first, before anything that could load the process classes (on JDK
         // 25 System.getenv loads ProcessImpl; Config reads /proc/self/environ for that reason).
-        // Until Hooks.hygiene is set, the hooks let everything through unchanged.
+        // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
+        // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
         ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst);
-        inst.addTransformer(transformer, true);
+        if (deferred) installation[5] = transformer;
+        else inst.addTransformer(transformer, true);
         Config config = Config.load(args);
-        Hooks.hygiene = new ProcessHygiene(config, jar.getParent());
+        transformer.coreFrom(config, jar.getParent(), attached);
         if (attached) {
             // The process classes are usually loaded by now: rewrite them in place (the rewrite
             // adds no member, so it is a valid retransformation). Children already running cannot
@@ -63,23 +69,9 @@ public final class Installation {
             Log.info("attached; " + adopted + " running children adopted");
         }
         // A JVM that is pid 1 of its pid namespace (a container's CMD ["java", ...]) reaps the
-        // orphans that land on it; any other JVM pays one realpath of /proc/self for this.
-        if (pidOne()) OrphanReaping.start(transformer, attached);
+        // orphans that land on it (it installs in premain: Agent).
+        if (pidOne) OrphanReaping.start(transformer, attached);
         if (Log.enabled(Log.Level.DEBUG)) Log.debug("installed (" + config + ")");
-    }
-
-    /**
-     * True if the JVM is pid 1 of the pid namespace whose /proc is mounted: only then does
-     * /proc/self resolve to /proc/1 (in a /proc of another namespace it is another number, or
-     * missing). A realpath(3) through java.io.File: ~50 us, where Files.readSymbolicLink costs
-     * ~0.5 ms at start-up (measured on JDK 17 and 25).
-     */
-    private static boolean pidOne() {
-        try {
-            return new File("/proc/self").getCanonicalPath().equals("/proc/1");
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
     }
 
     /** Hooks.hygiene.attached(), privileged where a SecurityManager can be installed. */

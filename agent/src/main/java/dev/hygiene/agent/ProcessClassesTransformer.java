@@ -1,10 +1,13 @@
 package dev.hygiene.agent;
 
+import dev.hygiene.core.Config;
 import dev.hygiene.core.Log;
 import dev.hygiene.core.Privileged;
+import dev.hygiene.core.ProcessHygiene;
 
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
 import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
 
@@ -51,6 +54,10 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
     private final Instrumentation inst;
     private volatile boolean disabled;
     private volatile boolean destroyRedirected;
+    /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
+    private Config config;
+    private Path agentDir;
+    private boolean bridgeDefined;
 
     ProcessClassesTransformer(Instrumentation inst) {
         this.inst = inst;
@@ -68,8 +75,12 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             if (redirect == DESTROY) out = withHelperPath(out);
             // Under a SecurityManager the class load may be the application's: the definition
             // (java.lang opened to the agent, a private lookup) is the agent's own work.
-            if (redirect == START) DefineBridge.define(inst);
-            else destroyRedirected = true;
+            if (redirect == START) {
+                DefineBridge.define(inst);
+                bridgeDefined();
+            } else {
+                destroyRedirected = true;
+            }
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
             return out;
         } catch (Throwable t) {
@@ -95,6 +106,26 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
                     + "): the agent's helper goes in front of each program instead");
             return processImpl;
         }
+    }
+
+    /**
+     * The agent's core ({@link Hooks#hygiene}) is made from CONFIG once the bridge is defined, when
+     * ProcessBuilder loads (at once if it has loaded already, or with FORCE): a JVM that never uses
+     * ProcessBuilder never loads the core's classes (about a dozen: milliseconds of its start-up).
+     */
+    synchronized void coreFrom(Config config, Path agentDir, boolean force) {
+        this.config = config;
+        this.agentDir = agentDir;
+        if (bridgeDefined || force) makeCore();
+    }
+
+    private synchronized void bridgeDefined() {
+        bridgeDefined = true;
+        makeCore();
+    }
+
+    private void makeCore() {
+        if (Hooks.hygiene == null && config != null) Hooks.hygiene = new ProcessHygiene(config, agentDir);
     }
 
     /** True while a start through the JDK's jspawnhelper may have the agent's helper run in its place. */

@@ -1,6 +1,7 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.IsolationApp;
+import dev.hygiene.it.apps.LateProcessApp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -23,6 +24,33 @@ class ConfigurationTest extends AppJvmTest {
         assertEquals(List.of("process-hygiene: bad value for grace: 'abc' (expected a duration such as 500ms, 2s or 1m); using 5s"),
                 app.stderr().all());
         IsolationTest.assertAllIsolated(app, "pb", 3);
+    }
+
+    /**
+     * The agent installs when the JDK's first process class loads, not in premain: a JVM that has
+     * not touched the process API has said nothing (not even of a bad value); its first start
+     * installs the agent, says the bad value once, and is isolated.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theConfigurationIsReadWhenTheProcessApiIsFirstUsed(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, LateProcessApp.class).agent("grace=abc,log=debug").start();
+        app.awaitLine("READY");
+        // main's first line on stderr: whatever premain said would be before it, on the same pipe.
+        app.stderr().await(l -> l.equals("MAIN"), "main's line", java.time.Duration.ofSeconds(10));
+        assertEquals(List.of("MAIN"), app.stderr().all(), "nothing from the agent before the process API is used");
+        app.send("start");
+        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
+        app.awaitLine("STARTED");
+        Proc.Stat s = Proc.stat(child);
+        assertTrue(s != null && s.pgrp == child, "the first child leads its own group: " + s + app.describe());
+        String bad = "process-hygiene: bad value for grace: 'abc' (expected a duration such as 500ms, 2s or 1m); using 5s";
+        app.stderr().await(l -> l.equals(bad), "the bad value, said", java.time.Duration.ofSeconds(10));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+        List<String> err = app.stderr().all();
+        assertEquals(1, err.stream().filter(l -> l.equals(bad)).count(), "said once: " + err);
+        assertEquals(1, err.stream().filter(l -> l.startsWith("process-hygiene: installed")).count(), "installed once: " + err);
     }
 
     @ParameterizedTest(name = "{0}")
