@@ -24,9 +24,9 @@
  */
 #define _GNU_SOURCE
 #include "jdk_child.h"
+#include "descriptors.h"
 #include "watch_start.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -34,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -195,32 +194,6 @@ static int move_fd(int from, int to) {
     return dup2_retrying(from, to) == -1 || close(from) == -1 ? -1 : 0;
 }
 
-/* Closes every descriptor above FAIL_FD (-1 if that failed): close_range(2) (Linux 5.9) in one
- * call, else as the JDK does: each one /proc/self/fd lists, else each number up to the limit. */
-static int close_others(void) {
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, FAIL_FD + 1, ~0U, 0) == 0) return 0;
-#endif
-    close(FAIL_FD + 1); /* free for opendir's own descriptor */
-    close(FAIL_FD + 2);
-    DIR *d = opendir("/proc/self/fd");
-    if (d != NULL) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-            long fd = strtol(e->d_name, NULL, 10);
-            if (fd >= FAIL_FD + 3) close((int) fd);
-        }
-        closedir(d);
-        return 0;
-    }
-    long max = sysconf(_SC_OPEN_MAX);
-    for (long fd = FAIL_FD + 1; fd < max; fd++) {
-        if (close((int) fd) == -1 && errno != EBADF) return -1;
-    }
-    return 0;
-}
-
 /* execve(FILE); where the kernel cannot run FILE (ENOEXEC: a script without "#!"), FILE as a
  * script of /bin/sh, as glibc's execvp does (and the JDK relies on). Returns with errno set. */
 static void exec_or_shell(const char *file, const char **argv, char **envp) {
@@ -365,7 +338,7 @@ __attribute__((noreturn)) static void run_child(const struct child_stuff *c, con
     }
     if (move_fd(fail, FAIL_FD) == -1) goto failed;
     fail = FAIL_FD;
-    if (close_others() == -1) goto failed;
+    if (close_from(FAIL_FD + 1) == -1) goto failed;
     if (c->pdir != NULL && chdir(c->pdir) < 0) goto failed;
     if (kind == JDK_CHILD_25 && c->mode != MODE_VFORK) {
         sigset_t none;

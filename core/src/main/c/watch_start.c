@@ -23,15 +23,14 @@
  */
 #define _GNU_SOURCE
 #include "watch_start.h"
+#include "descriptors.h"
 #include "protocol.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,31 +45,9 @@ static int path_in(char *out, size_t size, const char *dir_path, size_t dir_len,
     return n < 0 || (size_t) n >= size ? -1 : 0;
 }
 
-/* Every descriptor above 2 closed: close_range(2) (Linux 5.9) in one call, else each one
- * /proc/self/fd lists, else each number up to the limit. */
-static void close_above_stderr(void) {
-#ifdef SYS_close_range
-    if (syscall(SYS_close_range, 3, ~0U, 0) == 0) return;
-#endif
-    DIR *d = opendir("/proc/self/fd");
-    if (d == NULL) {
-        long max = sysconf(_SC_OPEN_MAX);
-        for (long fd = 3; fd < max; fd++) close((int) fd); /* EBADF for most: nothing to say */
-        return;
-    }
-    int own = dirfd(d);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-        long fd = strtol(e->d_name, NULL, 10);
-        if (fd > 2 && fd != own) close((int) fd); /* a descriptor only inherited: nothing to lose */
-    }
-    closedir(d); /* only read from */
-}
-
 /* The forked copy: becomes the watch mode. Never returns. */
 static void become_watch_mode(const char *helper, char **args) {
-    close_above_stderr();
+    (void) close_from(3); /* one left open is only held, not used */
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) {
         fprintf(stderr, WHO ": /dev/null for the watchdog: %s\n", strerror(errno));

@@ -35,7 +35,7 @@ public final class Agent {
      */
     public static void premain(String args, Instrumentation inst) {
         if (pidOne()) {
-            start(new Object[] {args, inst, null, false, true, null});
+            start(new Object[] {args, inst, null, false, true, false, null});
             return;
         }
         try {
@@ -56,13 +56,13 @@ public final class Agent {
                 return;
             }
         }
-        start(new Object[] {args, inst, null, true, pidOne(), null});
+        start(new Object[] {args, inst, null, true, pidOne(), false, null});
     }
 
     /**
      * Installs the agent in its own loader. INSTALLATION: {agent arguments, Instrumentation, (the
-     * jar's Path, set here), attached, pid 1, and TRUE where the installation is deferred (it then
-     * hands back its transformer there)}; see {@link Installation}. False (and one stderr line) if
+     * jar's Path, set here), attached, pid 1, deferred, (the transformer, handed back there when
+     * deferred)}; see {@link Installation}. False (and one stderr line) if
      * it failed: the application runs as if the agent were absent.
      */
     private static boolean start(Object[] installation) {
@@ -113,8 +113,8 @@ public final class Agent {
         private final Instrumentation inst;
         /** The agent's transformer once installed; null before, and if the installation failed. */
         private volatile ClassFileTransformer agent;
-        private volatile boolean tried;
-        /** The installation in progress (on the thread that holds this), whose [5] is its transformer once made. */
+        private boolean tried;
+        /** The installation in progress (on the thread that holds this), whose [6] is its transformer once made. */
         private Object[] installing;
 
         Deferred(String args, Instrumentation inst) {
@@ -127,9 +127,7 @@ public final class Agent {
                                 byte[] bytes) throws IllegalClassFormatException {
             ClassFileTransformer t = agent;
             if (t == null) {
-                if (loader != null || className == null || !className.startsWith("java/lang/Process") || tried && installing == null) {
-                    return null;
-                }
+                if (loader != null || className == null || !className.startsWith("java/lang/Process")) return null;
                 t = install();
                 if (t == null) return null;
             }
@@ -143,18 +141,18 @@ public final class Agent {
         private synchronized ClassFileTransformer install() {
             if (agent != null) return agent;
             if (installing != null) {
-                Object made = installing[5];
+                Object made = installing[6];
                 return made instanceof ClassFileTransformer ? (ClassFileTransformer) made : null;
             }
             if (tried) return null;
             tried = true;
-            Object[] a = {args, inst, null, false, false, Boolean.TRUE};
+            Object[] a = {args, inst, null, false, false, true, null};
             installing = a;
             try {
                 // Under a SecurityManager the class load may be the application's: the agent's
                 // loader and its installation are the agent's own work.
                 boolean ok = Runtime.version().feature() < 24 ? UnderSecurityManager.start(a) : start(a);
-                if (ok && a[5] instanceof ClassFileTransformer) agent = (ClassFileTransformer) a[5];
+                if (ok && a[6] instanceof ClassFileTransformer) agent = (ClassFileTransformer) a[6];
             } finally {
                 installing = null;
             }

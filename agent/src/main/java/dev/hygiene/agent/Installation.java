@@ -23,7 +23,7 @@ public final class Installation {
         try {
             @SuppressWarnings("unchecked")
             Object[] a = ((Supplier<Object[]>) Installation.class.getClassLoader()).get();
-            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], a);
+            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], (Boolean) a[5], a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -35,12 +35,11 @@ public final class Installation {
 
     /**
      * With DEFERRED (Agent.Deferred: a process class of the JDK is loading now), the transformer is
-     * not registered but handed back in INSTALLATION[5]: Deferred gives it that class and every
+     * not registered but handed back in INSTALLATION[6]: Deferred gives it that class and every
      * later one. PID_ONE: the JVM is pid 1 of its pid namespace.
      */
-    static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, Object[] installation)
-            throws Exception {
-        boolean deferred = installation[5] == Boolean.TRUE;
+    static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, boolean deferred,
+                        Object[] installation) throws Exception {
         String os = System.getProperty("os.name", "");
         if (!os.equals("Linux")) {
             Config.load(args); // its warnings, and the log level for the next line
@@ -52,7 +51,7 @@ public final class Installation {
         // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
         // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
         ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst);
-        if (deferred) installation[5] = transformer;
+        if (deferred) installation[6] = transformer;
         else inst.addTransformer(transformer, true);
         Config config = Config.load(args);
         transformer.coreFrom(config, jar.getParent(), attached);

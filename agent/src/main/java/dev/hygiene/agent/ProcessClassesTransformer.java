@@ -57,7 +57,6 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
     /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
     private Config config;
     private Path agentDir;
-    private boolean bridgeDefined;
 
     ProcessClassesTransformer(Instrumentation inst) {
         this.inst = inst;
@@ -77,7 +76,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             // (java.lang opened to the agent, a private lookup) is the agent's own work.
             if (redirect == START) {
                 DefineBridge.define(inst);
-                bridgeDefined();
+                makeCore();
             } else {
                 destroyRedirected = true;
             }
@@ -116,15 +115,10 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
     synchronized void coreFrom(Config config, Path agentDir, boolean force) {
         this.config = config;
         this.agentDir = agentDir;
-        if (bridgeDefined || force) makeCore();
+        if (Bridge.jdk() != null || force) makeCore();
     }
 
-    private synchronized void bridgeDefined() {
-        bridgeDefined = true;
-        makeCore();
-    }
-
-    private void makeCore() {
+    private synchronized void makeCore() {
         if (Hooks.hygiene == null && config != null) Hooks.hygiene = new ProcessHygiene(config, agentDir);
     }
 

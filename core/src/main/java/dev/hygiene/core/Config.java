@@ -321,7 +321,7 @@ public final class Config {
      */
     private static List<StopRule> rules(Map<String, String> args, Properties properties, Map<String, String> file) {
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
-        java.util.Set<String> others = null; // a TreeSet once there is one (none in most JVMs' premain)
+        java.util.Set<String> others = new java.util.TreeSet<>();
         List<String> keys = new ArrayList<>(file.keySet());
         for (String key : properties.stringPropertyNames()) {
             if (key.startsWith("hygiene.rule.")) keys.add(key.substring("hygiene.".length()));
@@ -333,12 +333,9 @@ public final class Config {
             String name = ruleName(key);
             if (name == null) Log.warn("key '" + key + "' ignored: not rule.NAME.KEY");
             else if (i < file.size()) names.add(name);
-            else {
-                if (others == null) others = new java.util.TreeSet<>();
-                others.add(name);
-            }
+            else others.add(name);
         }
-        if (others != null) names.addAll(others);
+        names.addAll(others);
         List<StopRule> out = new ArrayList<>();
         for (String name : names) {
             StopRule r = rule(name, args, properties, file);

@@ -112,7 +112,7 @@ public final class Helper implements GroupLauncher {
             try (FileOutputStream out = new FileOutputStream(file)) {
                 out.write(content);
             }
-            if (!ownerOnly(file)) throw new IOException("cannot make " + file + " mode 0700");
+            if (!ownerOnly(file, true)) throw new IOException("cannot make " + file + " mode 0700");
             byte[] back;
             try (FileInputStream in = new FileInputStream(file)) {
                 back = in.readAllBytes();
@@ -140,7 +140,7 @@ public final class Helper implements GroupLauncher {
         for (int attempt = 0; ; attempt++) {
             File dir = new File(base, HelperProtocol.DIR_PREFIX + Long.toHexString(random.nextLong() ^ System.nanoTime()));
             if (dir.mkdir()) {
-                if (!ownerOnly(dir)) {
+                if (!ownerOnly(dir, true)) {
                     dir.delete();
                     throw new IOException("cannot make " + dir + " mode 0700");
                 }
@@ -164,10 +164,13 @@ public final class Helper implements GroupLauncher {
         return c.getValue();
     }
 
-    /** Mode 0700 (rwx for the owner, nothing for anyone else), through java.io; false if it failed. */
-    private static boolean ownerOnly(File f) {
+    /**
+     * Mode 0700 (EXECUTABLE) or 0600: nothing for anyone but the owner. Through java.io: no NIO
+     * attribute classes at the first start. False if it failed.
+     */
+    static boolean ownerOnly(File f, boolean executable) {
         return f.setReadable(false, false) && f.setWritable(false, false) && f.setExecutable(false, false)
-                && f.setReadable(true, true) && f.setWritable(true, true) && f.setExecutable(true, true);
+                && f.setReadable(true, true) && f.setWritable(true, true) && (!executable || f.setExecutable(true, true));
     }
 
     /** The extracted file. */

@@ -2,6 +2,7 @@ package dev.hygiene.core;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The agent's life in one JVM: set up at the first start (or at attach), never before; torn down
@@ -44,13 +45,11 @@ final class Lifecycle {
     Launch launch;
     private Watchdog watchdog;
     private volatile boolean watchdogTried;
-    /** The start {@link #watchdogSoon} began; null until then, and once joined. */
-    private volatile WatchdogStart watchdogStart;
     /**
-     * The helper whose spawn mode was asked to start the watchdog ({@link Watchdog#request}); null
-     * until then, and once its outcome is known.
+     * The watchdog's start that {@link #watchdogSoon} began (on a thread of its own, or asked of a
+     * child's helper), whose outcome {@link #watchdog} takes; null until then, and once taken.
      */
-    private volatile Helper watchdogRequestedOf;
+    private volatile Supplier<Watchdog> watchdogPending;
 
     Lifecycle(ProcessHygiene facade, Config config, Path agentDir) {
         this.facade = facade;
@@ -128,16 +127,17 @@ final class Lifecycle {
      * tried already, or if there is to be no watchdog.
      */
     void watchdogSoon(boolean bySpawn) {
-        if (watchdogTried || watchdogStart != null || watchdogRequestedOf != null) return;
+        if (watchdogTried || watchdogPending != null) return;
         synchronized (this) {
             Helper h = helper;
-            if (watchdogTried || watchdogStart != null || watchdogRequestedOf != null || h == null || isPidOne()) return;
-            if (bySpawn && Watchdog.request(h, config)) {
-                watchdogRequestedOf = h;
+            if (watchdogTried || watchdogPending != null || h == null || isPidOne()) return;
+            Supplier<Watchdog> requested = bySpawn ? Watchdog.request(h, config) : null;
+            if (requested != null) {
+                watchdogPending = requested;
                 return;
             }
             WatchdogStart s = new WatchdogStart(h);
-            watchdogStart = s;
+            watchdogPending = s;
             s.start();
         }
     }
@@ -153,12 +153,9 @@ final class Lifecycle {
                 Log.debug("pid 1 of its pid namespace: no watchdog (the kernel ends the namespace with the JVM)");
                 return null;
             }
-            WatchdogStart s = watchdogStart;
-            watchdogStart = null;
-            Helper requestedOf = watchdogRequestedOf;
-            watchdogRequestedOf = null;
-            if (requestedOf != null) watchdog = Watchdog.requested(requestedOf, config);
-            else watchdog = s != null ? s.await() : Watchdog.start(helper, config);
+            Supplier<Watchdog> pending = watchdogPending;
+            watchdogPending = null;
+            watchdog = pending != null ? pending.get() : Watchdog.start(helper, config);
             Cgroups cg = cgroups;
             if (watchdog != null && cg != null) watchdog.removeAtEnd(cg.dir);
         }
@@ -173,7 +170,7 @@ final class Lifecycle {
      * Watchdog.start on a thread of its own, for {@link #watchdogSoon} (a plain class: no lambda to
      * bootstrap at the first start).
      */
-    private final class WatchdogStart extends Thread {
+    private final class WatchdogStart extends Thread implements Supplier<Watchdog> {
         private final Helper helper;
         /** Written before the thread ends; read after join(). */
         private Watchdog result;
@@ -194,7 +191,8 @@ final class Lifecycle {
         }
 
         /** The watchdog started (null if it could not), once this thread has ended. */
-        Watchdog await() {
+        @Override
+        public Watchdog get() {
             boolean interrupted = false;
             try {
                 while (true) {
@@ -240,7 +238,7 @@ final class Lifecycle {
      * (never starts it).
      */
     synchronized Watchdog watchdogIfStarted() {
-        if (!watchdogTried && (watchdogStart != null || watchdogRequestedOf != null)) return watchdog();
+        if (!watchdogTried && watchdogPending != null) return watchdog();
         return watchdog;
     }
 

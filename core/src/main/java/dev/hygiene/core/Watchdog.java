@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The helper in watch mode (src/main/c/watchdog.c): a small process, in a session of its own, that
@@ -68,7 +69,7 @@ final class Watchdog {
                 Long.toString(self.pid), Long.toString(self.startTime), w.groups.getPath()};
         boolean outer = Untracked.enter();
         try {
-            Files.createFile(w.groups.toPath(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            createGroupsFile(w.groups);
             ProcessBuilder pb = new ProcessBuilder(cmd)
                     .redirectInput(Redirect.from(new File("/dev/null")))
                     .redirectOutput(Redirect.DISCARD)
@@ -80,7 +81,7 @@ final class Watchdog {
             if (exit != 0) {
                 Log.warn("cannot start the watchdog (" + (exit < 0 ? "its setup took more than "
                         + START_TIMEOUT_SECONDS + " s" : "exit " + exit) + "); groups are not terminated if the JVM is killed");
-                Files.deleteIfExists(w.groups.toPath());
+                w.groups.delete();
                 return null;
             }
             return w;
@@ -97,30 +98,47 @@ final class Watchdog {
      * Asks the spawn mode of the next child started through it to start the watchdog
      * (src/main/c/watch_start.c), rather than start it here: the watch mode's arguments in {@link
      * HelperProtocol#WATCH_REQUEST}, the groups file made empty. java.io only: no class more at the
-     * first start. False, leaving nothing behind, if either cannot be written (then start it here).
+     * first start. Returns the outcome, to be taken once the start that carried the request has
+     * returned or thrown ({@link #requested}); null, leaving nothing behind, if either file cannot
+     * be written (then start it here).
      */
-    static boolean request(Helper helper, Config config) {
+    static Supplier<Watchdog> request(Helper helper, Config config) {
         ProcStat self = ProcStat.self();
-        if (self == null) return false; // start() says why there is no watchdog
+        if (self == null) return null; // start() says why there is no watchdog
         File dir = helper.directory().toFile();
         File groups = new File(dir, HelperProtocol.GROUPS_FILE);
         File request = new File(dir, HelperProtocol.WATCH_REQUEST);
         String args = (Log.enabled(Log.Level.INFO) ? "1" : "0") + "\0" + (config.report == null ? "-" : config.report.toString())
                 + "\0" + self.pid + "\0" + self.startTime + "\0" + groups.getPath() + "\0";
         try {
-            new FileOutputStream(groups).close();
-            if (!ownerOnly(groups)) throw new IOException("cannot make " + groups + " mode 0600");
+            createGroupsFile(groups);
             // Written whole before any child can claim it: the first start that asks for it is
             // the first that can run the spawn mode, and it starts after this.
             try (FileOutputStream out = new FileOutputStream(request)) {
                 out.write(args.getBytes(StandardCharsets.UTF_8));
             }
-            return true;
+            return new Requested(helper, config);
         } catch (IOException e) {
             Log.debug("cannot ask the spawn mode to start the watchdog (" + e.getMessage() + "); starting it here");
             request.delete();
             groups.delete();
-            return false;
+            return null;
+        }
+    }
+
+    /** The outcome of a {@link #request}: {@link #requested}. */
+    private static final class Requested implements Supplier<Watchdog> {
+        private final Helper helper;
+        private final Config config;
+
+        Requested(Helper helper, Config config) {
+            this.helper = helper;
+            this.config = config;
+        }
+
+        @Override
+        public Watchdog get() {
+            return requested(helper, config);
         }
     }
 
@@ -132,7 +150,7 @@ final class Watchdog {
      * Only a child of another thread that is starting at that moment can have claimed it without
      * an outcome yet: its outcome is waited for.
      */
-    static Watchdog requested(Helper helper, Config config) {
+    private static Watchdog requested(Helper helper, Config config) {
         File dir = helper.directory().toFile();
         File started = new File(dir, HelperProtocol.WATCH_STARTED);
         File failed = new File(dir, HelperProtocol.WATCH_FAILED);
@@ -312,20 +330,17 @@ final class Watchdog {
         for (String h : handedOff.values()) text.append(h);
         for (String r : removals) text.append(r);
         try (FileOutputStream out = new FileOutputStream(tmp)) {
-            if (!ownerOnly(tmp)) throw new IOException("cannot make " + tmp + " mode 0600");
+            if (!Helper.ownerOnly(tmp, false)) throw new IOException("cannot make " + tmp + " mode 0600");
             out.write(text.toString().getBytes(StandardCharsets.UTF_8));
         }
         if (!tmp.renameTo(groups)) throw new IOException("cannot rename " + tmp + " to " + groups);
         lines = live.size() + handedOff.size() + removals.size();
     }
 
-    /**
-     * Mode 0600, through java.io (no NIO attribute classes at the first start); the directory is
-     * the JVM's alone (0700) besides. False if it failed.
-     */
-    private static boolean ownerOnly(File f) {
-        return f.setReadable(false, false) && f.setWritable(false, false) && f.setExecutable(false, false)
-                && f.setReadable(true, true) && f.setWritable(true, true);
+    /** GROUPS made anew, empty, mode 0600; an IOException if it exists already or cannot be made so. */
+    private static void createGroupsFile(File groups) throws IOException {
+        if (!groups.createNewFile()) throw new IOException(groups + " exists already");
+        if (!Helper.ownerOnly(groups, false)) throw new IOException("cannot make " + groups + " mode 0600");
     }
 
     private static String field(String s) {

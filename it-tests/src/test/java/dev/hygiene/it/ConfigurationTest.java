@@ -1,7 +1,7 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.IsolationApp;
-import dev.hygiene.it.apps.LateProcessApp;
+import dev.hygiene.it.apps.LazyApp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -34,7 +34,7 @@ class ConfigurationTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theConfigurationIsReadWhenTheProcessApiIsFirstUsed(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, LateProcessApp.class).agent("grace=abc,log=debug").start();
+        AppJvm app = app(jdk, LazyApp.class).agent("grace=abc,log=debug").args("untouched").start();
         app.awaitLine("READY");
         // main's first line on stderr: whatever premain said would be before it, on the same pipe.
         app.stderr().await(l -> l.equals("MAIN"), "main's line", java.time.Duration.ofSeconds(10));

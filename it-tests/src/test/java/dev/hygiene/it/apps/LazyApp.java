@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Runs without starting a process until told to: it reads /proc, builds a ProcessBuilder and
- * looks at its own ProcessHandle, but calls no start(). Prints {@code READY}, then obeys lines on
+ * looks at its own ProcessHandle, but calls no start() (with the argument {@code untouched} it
+ * does none of that, and prints {@code MAIN} on stderr). Prints {@code READY}, then obeys lines on
  * stdin: {@code start} starts {@code sleep 300} (held), prints {@code GROUP <pid>} and
  * {@code STARTED}; {@code exit} returns from main.
  */
@@ -17,9 +18,15 @@ public final class LazyApp {
     static final List<Process> CHILDREN = new ArrayList<>();
 
     public static void main(String[] args) throws Exception {
-        Report.jvm();
-        ProcessBuilder unused = new ProcessBuilder("sleep", "300");
-        Report.line("NOT_STARTED " + unused.command() + " " + ProcessHandle.current().info().command().orElse("?"));
+        if (args.length > 0 && args[0].equals("untouched")) {
+            // No class of the process API before "start": MAIN on stderr first, then READY.
+            System.err.println("MAIN");
+            System.err.flush();
+        } else {
+            Report.jvm();
+            ProcessBuilder unused = new ProcessBuilder("sleep", "300");
+            Report.line("NOT_STARTED " + unused.command() + " " + ProcessHandle.current().info().command().orElse("?"));
+        }
         Report.line("READY");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         String line;
