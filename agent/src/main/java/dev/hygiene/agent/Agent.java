@@ -10,6 +10,8 @@ import java.security.AllPermission;
 import java.security.CodeSource;
 import java.security.Permissions;
 import java.security.ProtectionDomain;
+import java.security.cert.Certificate;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -39,7 +41,9 @@ public final class Agent {
             return;
         }
         try {
-            inst.addTransformer(new Deferred(args, inst), true);
+            // Not retransformation-capable: what it rewrites at a class's load stays rewritten when
+            // another agent retransforms that class (the JVM reuses this output; see Deferred).
+            inst.addTransformer(new Deferred(args, inst), false);
         } catch (Throwable t) {
             disabled(t);
         }
@@ -70,7 +74,7 @@ public final class Agent {
             CodeSource source = Agent.class.getProtectionDomain().getCodeSource();
             Path jar = Path.of(source.getLocation().toURI());
             installation[2] = jar;
-            Own own = new Own(new JarFile(jar.toFile(), false), source, installation);
+            Own own = new Own(new JarFile(jar.toFile(), false), installation);
             // Initialising Installation installs the agent: no reflective call, which on JDK 18+
             // spins method handles (~5 ms of start-up).
             Class.forName("dev.hygiene.agent.Installation", true, own);
@@ -107,6 +111,14 @@ public final class Agent {
      * transformer. So a JVM that never starts a process pays for this class alone (its premain
      * took 11-12 ms more when it installed everything there, measured). The configuration is read
      * then too: a bad value is said when the application first uses the process API.
+     *
+     * <p>Once the agent's transformer has rewritten both classes (or given up), this removes itself:
+     * while any transformer is registered, the JVM hands every class it loads to the agent, ~10 us
+     * each (5000 classes loaded: +51 ms with a transformer that does nothing, measured), for the
+     * rest of the JVM's life. It is registered without retransformation: when another agent
+     * retransforms ProcessBuilder or ProcessImpl later, the JVM starts from what this made of them
+     * (java.lang.instrument: the bytes a transformer that cannot retransform returned at the load
+     * are reused), so the rewrite stays without a transformer of ours (RetransformTest).
      */
     static final class Deferred implements ClassFileTransformer {
         private final String args;
@@ -131,7 +143,18 @@ public final class Agent {
                 t = install();
                 if (t == null) return null;
             }
-            return t.transform(loader, className, redefined, domain, bytes);
+            byte[] out = t.transform(loader, className, redefined, domain, bytes);
+            if (t instanceof BooleanSupplier && ((BooleanSupplier) t).getAsBoolean()) remove();
+            return out;
+        }
+
+        /** No more classes for the agent: its work on them is done, or it cannot be installed. */
+        private void remove() {
+            try {
+                inst.removeTransformer(this);
+            } catch (RuntimeException e) {
+                // it stays registered, and passes every class on unchanged
+            }
         }
 
         /**
@@ -156,6 +179,7 @@ public final class Agent {
             } finally {
                 installing = null;
             }
+            if (agent == null) remove();
             return agent;
         }
     }
@@ -184,10 +208,10 @@ public final class Agent {
         private final ProtectionDomain domain;
         private final Object[] installation;
 
-        Own(JarFile jar, CodeSource source, Object[] installation) {
+        Own(JarFile jar, Object[] installation) {
             super("process-hygiene", ClassLoader.getPlatformClassLoader());
             this.jar = jar;
-            this.domain = Runtime.version().feature() < 24 ? UnderSecurityManager.allPermissions(source) : null; // 24+: no SecurityManager
+            this.domain = Runtime.version().feature() < 24 ? UnderSecurityManager.allPermissions() : null; // 24+: no SecurityManager
             this.installation = installation;
         }
 
@@ -200,12 +224,31 @@ public final class Agent {
         @Override
         protected Class<?> findClass(String name) throws ClassNotFoundException {
             if (!name.startsWith("dev.hygiene.")) throw new ClassNotFoundException(name);
-            try (InputStream in = getResourceAsStream(name.replace('.', '/') + ".class")) {
-                if (in == null) throw new ClassNotFoundException(name);
-                byte[] b = in.readAllBytes();
+            try {
+                byte[] b = read(name.replace('.', '/') + ".class");
+                if (b == null) throw new ClassNotFoundException(name);
                 return defineClass(name, b, 0, b.length, domain);
             } catch (IOException e) {
                 throw new ClassNotFoundException(name, e);
+            }
+        }
+
+        /**
+         * The jar entry NAME whole, or null if there is none: read into an array of the size the
+         * jar gives, in one call. readAllBytes, in the interpreter at the first start, took ~0.1
+         * ms per class (its chunks, then their copy), 5 ms for the ~50 classes the first start
+         * loads (measured).
+         */
+        byte[] read(String name) throws IOException {
+            JarEntry e = jar.getJarEntry(name);
+            if (e == null) return null;
+            try (InputStream in = jar.getInputStream(e)) {
+                long size = e.getSize();
+                if (size < 0 || size > Integer.MAX_VALUE - 8) return in.readAllBytes();
+                byte[] b = new byte[(int) size];
+                int n = in.readNBytes(b, 0, b.length);
+                if (n != b.length || in.read() != -1) throw new IOException(name + ": not the size the jar gives");
+                return b;
             }
         }
 
@@ -244,10 +287,15 @@ public final class Agent {
             }
         }
 
-        static ProtectionDomain allPermissions(CodeSource source) {
+        /**
+         * AllPermission, for a code source without a location: ClassLoader.defineClass turns a
+         * location into a string for every class it defines (~20 us each in the interpreter);
+         * nothing else reads it.
+         */
+        static ProtectionDomain allPermissions() {
             Permissions all = new Permissions();
             all.add(new AllPermission());
-            return new ProtectionDomain(source, all);
+            return new ProtectionDomain(new CodeSource(null, (Certificate[]) null), all);
         }
 
         /**

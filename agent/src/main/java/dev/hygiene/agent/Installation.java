@@ -50,7 +50,7 @@ public final class Installation {
         // 25 System.getenv loads ProcessImpl; Config reads /proc/self/environ for that reason).
         // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
         // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
-        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst);
+        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred);
         if (deferred) installation[6] = transformer;
         else inst.addTransformer(transformer, true);
         Config config = Config.load(args);

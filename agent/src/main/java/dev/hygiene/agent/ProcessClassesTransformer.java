@@ -5,11 +5,13 @@ import dev.hygiene.core.Log;
 import dev.hygiene.core.Privileged;
 import dev.hygiene.core.ProcessHygiene;
 
+import java.lang.instrument.ClassDefinition;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
+import java.util.function.BooleanSupplier;
 
 /**
  * Rewrites three places in the JDK's process classes as they load (neither is loaded before
@@ -28,7 +30,7 @@ import java.security.ProtectionDomain;
  * premain, through System.getenv, where defining the bridge would cost start-up time). If the
  * bridge cannot be defined, ProcessBuilder is left as it is and ProcessImpl is restored.
  */
-final class ProcessClassesTransformer implements ClassFileTransformer {
+final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSupplier {
 
     static final String START_DESC =
             "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
@@ -52,14 +54,24 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
     private static volatile boolean helperPathRedirected;
 
     private final Instrumentation inst;
+    /**
+     * Registered to retransform (attach, pid 1): ProcessImpl is restored by a retransformation.
+     * Else (Agent.Deferred) the JVM would reuse the rewrite there, and it is restored by a
+     * redefinition from {@link #processImplAsLoaded}.
+     */
+    private final boolean retransformable;
     private volatile boolean disabled;
+    private volatile boolean startRedirected;
     private volatile boolean destroyRedirected;
+    /** ProcessImpl's bytes as the JDK gave them, until ProcessBuilder's rewrite is done (not retransformable only). */
+    private volatile byte[] processImplAsLoaded;
     /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
     private Config config;
     private Path agentDir;
 
-    ProcessClassesTransformer(Instrumentation inst) {
+    ProcessClassesTransformer(Instrumentation inst, boolean retransformable) {
         this.inst = inst;
+        this.retransformable = retransformable;
     }
 
     @Override
@@ -77,7 +89,10 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
             if (redirect == START) {
                 DefineBridge.define(inst);
                 makeCore();
+                startRedirected = true;
+                processImplAsLoaded = null; // nothing to restore any more
             } else {
+                if (!retransformable && !startRedirected) processImplAsLoaded = bytes;
                 destroyRedirected = true;
             }
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
@@ -127,6 +142,15 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         return helperPathRedirected;
     }
 
+    /**
+     * True once there is nothing left for this to do at a class's load: both classes are rewritten,
+     * or it gave up (Agent.Deferred then removes itself).
+     */
+    @Override
+    public boolean getAsBoolean() {
+        return disabled || startRedirected && destroyRedirected;
+    }
+
     /** True once the transformer gave up: ProcessBuilder may then start children without the bridge. */
     boolean disabled() {
         return disabled;
@@ -166,7 +190,11 @@ final class ProcessClassesTransformer implements ClassFileTransformer {
         OrphanReaping.stop();
         if (!destroyRedirected) return;
         try {
-            inst.retransformClasses(Class.forName("java.lang.ProcessImpl"));
+            Class<?> processImpl = Class.forName("java.lang.ProcessImpl");
+            byte[] asLoaded = processImplAsLoaded;
+            if (retransformable) inst.retransformClasses(processImpl);
+            else if (asLoaded != null) inst.redefineClasses(new ClassDefinition(processImpl, asLoaded));
+            else throw new IllegalStateException("its bytes as loaded are not kept");
         } catch (Throwable t) {
             Log.error("cannot restore java.lang.ProcessImpl: " + t);
         }
