@@ -114,7 +114,9 @@ final class Lifecycle {
         launch = new Launch(this);
         Runtime.getRuntime().addShutdownHook(new Thread(new ShutdownHook(), "process-hygiene-shutdown"));
         initialized = true;
-        Monitoring.registerInBackground(facade, attached);
+        Thread jmx = new Thread(new Monitoring.Start(facade, attached), "process-hygiene-jmx");
+        jmx.setDaemon(true);
+        jmx.start();
     }
 
     /**
