@@ -114,9 +114,7 @@ final class Lifecycle {
         launch = new Launch(this);
         Runtime.getRuntime().addShutdownHook(new Thread(new ShutdownHook(), "process-hygiene-shutdown"));
         initialized = true;
-        Thread jmx = new Thread(new Monitoring.Start(facade, attached), "process-hygiene-jmx");
-        jmx.setDaemon(true);
-        jmx.start();
+        Monitoring.registerInBackground(facade, attached);
     }
 
     /**

@@ -29,42 +29,36 @@ final class Monitoring implements ProcessHygieneMXBean {
         this.stats = hygiene.statistics();
     }
 
-    /**
-     * Registers now (creating the platform MBean server if need be), or once one exists: the run
-     * of the thread "process-hygiene-jmx" ({@link Start}).
-     */
-    private static void register(ProcessHygiene hygiene, boolean now) {
-        try {
-            // The platform server is made through MBeanServerFactory, which lists it.
-            while (!now && MBeanServerFactory.findMBeanServer(null).isEmpty()) Thread.sleep(POLL_MS);
-            ManagementFactory.getPlatformMBeanServer().registerMBean(new Monitoring(hygiene), new ObjectName(NAME));
-            Log.debug("registered " + NAME);
-        } catch (InstanceAlreadyExistsException e) {
-            Log.debug(NAME + " is registered already");
-        } catch (InterruptedException e) {
-            // nobody interrupts this daemon thread; give up quietly
-        } catch (Throwable t) {
-            Log.warn("cannot register " + NAME + ": " + t);
-        }
+    /** Registers now (creating the platform MBean server if need be), or once one exists. */
+    static void registerInBackground(ProcessHygiene hygiene, boolean now) {
+        Thread t = new Thread(new Registration(hygiene, now), "process-hygiene-jmx");
+        t.setDaemon(true);
+        t.start();
     }
 
-    /**
-     * What the thread that registers runs. The starting thread (the application's, at its first
-     * process start) loads this small class only: Monitoring, its interface and the JMX classes
-     * load on the new thread (~1 ms less at the first start).
-     */
-    static final class Start implements Runnable {
+    private static final class Registration implements Runnable {
         private final ProcessHygiene hygiene;
         private final boolean now;
 
-        Start(ProcessHygiene hygiene, boolean now) {
+        Registration(ProcessHygiene hygiene, boolean now) {
             this.hygiene = hygiene;
             this.now = now;
         }
 
         @Override
         public void run() {
-            register(hygiene, now);
+            try {
+                // The platform server is made through MBeanServerFactory, which lists it.
+                while (!now && MBeanServerFactory.findMBeanServer(null).isEmpty()) Thread.sleep(POLL_MS);
+                ManagementFactory.getPlatformMBeanServer().registerMBean(new Monitoring(hygiene), new ObjectName(NAME));
+                Log.debug("registered " + NAME);
+            } catch (InstanceAlreadyExistsException e) {
+                Log.debug(NAME + " is registered already");
+            } catch (InterruptedException e) {
+                // nobody interrupts this daemon thread; give up quietly
+            } catch (Throwable t) {
+                Log.warn("cannot register " + NAME + ": " + t);
+            }
         }
     }
 
