@@ -347,7 +347,7 @@ __attribute__((noreturn)) static void run_child(const struct child_stuff *c, con
     }
     if (fcntl(FAIL_FD, F_SETFD, FD_CLOEXEC) == -1) goto failed;
     if (kind == JDK_CHILD_25 && signal(SIGPIPE, SIG_DFL) == SIG_ERR) goto failed;
-    watch_start_end(); /* the watchdog's start is a process of its own by now, not the program's child */
+    watch_start_end(); /* the watchdog runs before the program does (or it failed) */
     exec_like_jdk(c->argv[0], c->argv, c->envv, dirs);
 failed:;
     int errnum = errno;

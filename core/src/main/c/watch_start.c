@@ -7,22 +7,19 @@
  * ended by a NUL) before that child's start. The spawn mode of every child tries
  * rename(DIR/WATCH_REQUEST, DIR/WATCH_CLAIMED): of children started at once, one wins; for every
  * later child it is one failed call. The winner, before it enters the child's cgroup or group (the
- * watchdog belongs to neither), forks a copy that closes every descriptor above 2 (the JDK's pipes
- * to the child must not stay open in what follows, or the JDK would not see the child's exec and
- * the application would never see its pipes' end), puts /dev/null on 0 and 1, forks the starter
- * and exits at once; the child waits only for that exit (a fork: well under a millisecond) before
- * its exec, or before it reports to the JDK that it cannot. The starter, orphaned (so that no
- * process of it is ever the program's child, to be reaped or signalled by it), forks once more and
- * execs the helper as "hygiene-helper watch ARGS" (the command line the JVM would have given it)
- * with the environment minus MARKER_VAR (a nested JVM's watchdog must not look like a member of
- * its parent JVM's group); stderr stays the JVM's own, as it is in the spawn mode before the
- * child's descriptors are set up: the watch mode says there why it failed. The watch mode forks
- * the watchdog and exits once that watches the JVM (see watchdog.c); the starter then renames
- * DIR/WATCH_CLAIMED to DIR/WATCH_STARTED (exit status 0) or DIR/WATCH_FAILED (any other), and
- * exits. So the program's exec does not wait for the watch mode's start (~2 ms at a first start,
- * measured): the JVM waits for that outcome instead, after the JDK's start returns and before the
- * first start returns to the application (Watchdog.requested), so the watchdog is running by then
- * (in a session of its own: a signal to the JVM's group cannot reach it).
+ * watchdog belongs to neither), forks. The copy closes every descriptor above 2 (the JDK's pipes to
+ * the child must not stay open in the watchdog, or the application would never see their end),
+ * puts /dev/null on 0 and 1, and execs the helper as "hygiene-helper watch ARGS" (the command line
+ * the JVM would have given it) with the environment minus MARKER_VAR (a nested JVM's watchdog must
+ * not look like a member of its parent JVM's group). stderr stays the JVM's own, as it is in the
+ * spawn mode before the child's descriptors are set up: the watch mode says there why it failed.
+ * The watch mode forks the watchdog and exits once that watches the JVM (see watchdog.c). Meanwhile
+ * the child goes on with its own set-up; before its exec (or before it reports to the JDK that it
+ * cannot), it waits for the watch mode's exit, whose status renames DIR/WATCH_CLAIMED to
+ * DIR/WATCH_STARTED (0) or DIR/WATCH_FAILED (any other). The JDK returns from the child's start
+ * only after that exec or that report, so the JVM finds the outcome when its start returns, and
+ * the watchdog is running by then (in a session of its own: a signal to the JVM's group cannot
+ * reach it).
  */
 #define _GNU_SOURCE
 #include "watch_start.h"
@@ -48,9 +45,8 @@ static int path_in(char *out, size_t size, const char *dir_path, size_t dir_len,
     return n < 0 || (size_t) n >= size ? -1 : 0;
 }
 
-/* The copy forked by the claiming child, before it forks the starter: nothing of the child's
- * descriptors but stderr. Exits (status 1) if /dev/null cannot be had. */
-static void keep_stderr_only(void) {
+/* The forked copy: becomes the watch mode. Never returns. */
+static void become_watch_mode(const char *helper, char **args) {
     (void) close_from(3); /* one left open is only held, not used */
     int null = open("/dev/null", O_RDWR);
     if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0) {
@@ -58,10 +54,6 @@ static void keep_stderr_only(void) {
         _exit(1);
     }
     if (null > 1) close(null); /* a duplicate of 0 and 1 */
-}
-
-/* The starter's copy: becomes the watch mode. Never returns. */
-static void become_watch_mode(const char *helper, char **args) {
     size_t n = 0;
     while (environ[n] != NULL) n++;
     char **env = malloc((n + 1) * sizeof *env);
@@ -107,30 +99,13 @@ static int read_request(const char *path, char *buf, size_t size, char **args) {
     return at == len ? 0 : -1;
 }
 
-/* The copy that forks the starter (-1: none), and where the outcome goes. */
+/* The watch mode's start in progress (-1: none), and where its outcome goes. */
 static pid_t pending = -1;
 static char claimed[4096], started[4096], failed[4096];
 
 /* DIR/WATCH_CLAIMED renamed after the outcome. */
 static void outcome(int ok) {
     if (rename(claimed, ok ? started : failed) != 0) fprintf(stderr, WHO ": rename(%s): %s\n", claimed, strerror(errno));
-}
-
-/* The starter: the watch mode as its child, then its outcome. Never returns. */
-static void start_watch_mode(const char *helper, char **args) {
-    pid_t watch = fork();
-    if (watch < 0) {
-        fprintf(stderr, WHO ": fork(): %s\n", strerror(errno));
-        outcome(0);
-        _exit(1);
-    }
-    if (watch == 0) become_watch_mode(helper, args);
-    int status = 0;
-    pid_t r;
-    do r = waitpid(watch, &status, 0); while (r < 0 && errno == EINTR);
-    if (r < 0) fprintf(stderr, WHO ": waitpid(the watch mode): %s\n", strerror(errno));
-    outcome(r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    _exit(0);
 }
 
 void watch_start_begin(const char *dir_path, size_t dir_len) {
@@ -152,23 +127,14 @@ void watch_start_begin(const char *dir_path, size_t dir_len) {
         outcome(0);
         return;
     }
-    pid_t copy = fork();
-    if (copy < 0) {
+    pid_t child = fork();
+    if (child < 0) {
         fprintf(stderr, WHO ": fork(): %s\n", strerror(errno));
         outcome(0);
         return;
     }
-    if (copy == 0) {
-        keep_stderr_only();
-        pid_t starter = fork();
-        if (starter < 0) {
-            fprintf(stderr, WHO ": fork(): %s\n", strerror(errno));
-            _exit(1); /* the child writes the outcome */
-        }
-        if (starter == 0) start_watch_mode(helper, args);
-        _exit(0);
-    }
-    pending = copy;
+    if (child == 0) become_watch_mode(helper, args);
+    pending = child;
 }
 
 void watch_start_end(void) {
@@ -176,10 +142,8 @@ void watch_start_end(void) {
     int status = 0;
     pid_t r;
     do r = waitpid(pending, &status, 0); while (r < 0 && errno == EINTR);
-    /* ECHILD only if SIGCHLD is ignored (the copy was reaped unseen): the starter, if any, writes
-     * the outcome. */
-    if (r < 0) fprintf(stderr, WHO ": waitpid(the watchdog's starter): %s\n", strerror(errno));
+    /* ECHILD only if SIGCHLD is ignored (the copy was reaped unseen): nothing is known. */
+    if (r < 0) fprintf(stderr, WHO ": waitpid(the watchdog's start): %s\n", strerror(errno));
     pending = -1;
-    /* The copy exits 0 once the starter runs (which then writes the outcome); else nobody will. */
-    if (r > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) outcome(0);
+    outcome(r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }

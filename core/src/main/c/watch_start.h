@@ -10,9 +10,8 @@
  * mode, as a process of its own). Otherwise nothing (one failed rename). */
 void watch_start_begin(const char *dir_path, size_t dir_len);
 
-/* Waits for the start begun, if any, to be handed to a process of its own (a fork, not the watch
- * mode's start), which leaves the outcome in DIR later. To be called before the child's exec, and
- * before it reports to the JDK that it failed. */
+/* Waits for the start begun, if any, and leaves its outcome in DIR. To be called before the
+ * child's exec, and before it reports to the JDK that it failed. */
 void watch_start_end(void);
 
 #endif

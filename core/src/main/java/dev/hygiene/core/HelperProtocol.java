@@ -49,8 +49,7 @@ final class HelperProtocol {
     /**
      * In the private directory: the JVM's request that the spawn mode of its next child start the
      * watchdog (the watch mode's five arguments, each ended by a NUL), renamed by the child that
-     * claims it, and then, by the process that started the watch mode, after its exit status
-     * (src/main/c/watch_start.c).
+     * claims it, and then after the watch mode's exit status (src/main/c/watch_start.c).
      */
     static final String WATCH_REQUEST = "watch-request";
     static final String WATCH_CLAIMED = "watch-claimed";

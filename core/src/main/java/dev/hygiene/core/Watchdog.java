@@ -147,9 +147,8 @@ final class Watchdog {
      * request has returned or thrown: running (the child that claimed the request started it), null
      * (with one warning) if the watch mode failed (it said why on stderr), or started here if no
      * child claimed the request (its start did not run the spawn mode, or ended before it could).
-     * A claimed request without an outcome yet (the claiming child's exec does not wait for the
-     * watch mode's start, ~2 ms) is waited for, polling every millisecond, up to {@value
-     * #START_TIMEOUT_SECONDS} s.
+     * Only a child of another thread that is starting at that moment can have claimed it without
+     * an outcome yet: its outcome is waited for.
      */
     private static Watchdog requested(Helper helper, Config config) {
         File dir = helper.directory().toFile();
