@@ -1,5 +1,6 @@
 package dev.hygiene.bench;
 
+import dev.hygiene.bench.apps.ClassLoads;
 import dev.hygiene.bench.apps.Escalate;
 import dev.hygiene.bench.apps.FirstStart;
 import dev.hygiene.bench.apps.Hello;
@@ -24,7 +25,7 @@ import java.util.Set;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Whole-JVM figures: start-up, first process start, exit with N live groups, memory with 100 live
+ * Whole-JVM figures: start-up, first process start, the application's class loading, exit with N live groups, memory with 100 live
  * groups, escalation accuracy, and the agent jar's size. Every measured JVM is a child of this
  * one, started under {@code /usr/bin/setsid} so that it leads a session of its own; afterwards
  * every process left in that session is killed, by pid (without the agent the children outlive
@@ -32,7 +33,7 @@ import java.util.function.ToDoubleFunction;
  * from round to round, and deltas are taken between the runs of one round.
  *
  * <p>Usage: {@code java -cp bench/target/classes dev.hygiene.bench.WholeJvm --agent JAR
- * --noop JAR [--java JAVA] [--quick] [--only start,first,shutdown,memory,escalation,size] [--baseline JAR]}:
+ * --noop JAR [--java JAVA] [--quick] [--only start,first,classes,shutdown,memory,escalation,size] [--baseline JAR]}:
  * {@code --baseline} adds a variant "baseline" with another agent jar (an earlier build), measured
  * in the same rounds as "agent".
  */
@@ -71,7 +72,7 @@ public final class WholeJvm {
         String classes = Path.of(Hello.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         boolean quick = opt.containsKey("quick");
         Set<String> only = new HashSet<>(Arrays.asList(
-                opt.getOrDefault("only", "start,first,shutdown,memory,escalation,size").split(",")));
+                opt.getOrDefault("only", "start,first,classes,shutdown,memory,escalation,size").split(",")));
         Path log = Path.of(opt.getOrDefault("stderr-log", "bench/target/whole-jvm-stderr.log")).toAbsolutePath();
         Files.createDirectories(log.getParent());
         Files.deleteIfExists(log);
@@ -88,6 +89,7 @@ public final class WholeJvm {
         if (only.contains("size")) w.size();
         if (only.contains("start")) timed("start", w::start);
         if (only.contains("first")) timed("first", w::first);
+        if (only.contains("classes")) timed("classes", w::classes);
         if (only.contains("shutdown")) timed("shutdown", w::shutdown);
         if (only.contains("memory")) timed("memory", w::memory);
         if (only.contains("escalation")) timed("escalation", w::escalation);
@@ -157,6 +159,17 @@ public final class WholeJvm {
                 r -> r.wallMs(), "%.1f", "noop", "none");
         section("that JVM's exit: main returning -> JVM gone (ms)", runs,
                 r -> (r.gone - r.num("main-return")) / 1e6, "%.1f", "noop", "none");
+    }
+
+    /** 5000 classes loaded by the application, after its first process start and without one. */
+    private void classes() throws Exception {
+        int rounds = quick ? 4 : 10;
+        for (boolean afterStart : new boolean[] {true, false}) {
+            Map<String, List<Run>> runs = rounds(variants(true, ""), rounds, 1, (n, v) -> afterStart
+                    ? run(v, ClassLoads.class.getName(), "5000", "after-start") : run(v, ClassLoads.class.getName(), "5000"));
+            section("5000 classes of the JDK loaded by the application, " + (afterStart ? "after its first process start" : "in a JVM that starts no process")
+                    + ": the loading alone (ms)", runs, r -> r.num("load-ns") / 1e6, "%.1f", "noop", "none");
+        }
     }
 
     private void shutdown() throws Exception {
