@@ -4,7 +4,7 @@
 #   bench/run.sh [--quick] [--no-build] [--jdk25]
 #
 # Builds the agent and the bench module (mvn package, no tests), then runs, for JDK 17 (`java`):
-#   1. the whole-JVM figures (dev.hygiene.bench.WholeJvm): start-up, first process start, exit with
+#   1. the whole-JVM figures (dev.hygiene.bench.WholeJvm): start-up, first process start, the application's class loading (5000 classes), exit with
 #      N live groups, memory with 100 live groups, escalation accuracy, jar size;
 #   2. the steady-state JMH benchmark (dev.hygiene.bench.Steady running SpawnBenchmark): plain JDK,
 #      the agent, and a setsid(1) wrapper, one fork of each per round.
