@@ -239,7 +239,7 @@ public final class Agent {
          * ms per class (its chunks, then their copy), 5 ms for the ~50 classes the first start
          * loads (measured).
          */
-        byte[] read(String name) throws IOException {
+        private byte[] read(String name) throws IOException {
             JarEntry e = jar.getJarEntry(name);
             if (e == null) return null;
             try (InputStream in = jar.getInputStream(e)) {

@@ -47,16 +47,11 @@ final class Bridge {
         if (jdk != null) return;
         inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
                 Map.of("java.lang", Set.of(Bridge.class.getModule())), Set.of(), Map.of());
-        ClassLoader own = Bridge.class.getClassLoader();
         byte[] bytes;
-        if (own instanceof Agent.Own) {
-            bytes = ((Agent.Own) own).read(RESOURCE);
-        } else {
-            try (InputStream in = own.getResourceAsStream(RESOURCE)) {
-                bytes = in == null ? null : in.readAllBytes();
-            }
+        try (InputStream in = Bridge.class.getClassLoader().getResourceAsStream(RESOURCE)) {
+            if (in == null) throw new IOException(RESOURCE + " is missing from the agent jar");
+            bytes = in.readAllBytes();
         }
-        if (bytes == null) throw new IOException(RESOURCE + " is missing from the agent jar");
         Class<?> bridge = MethodHandles.privateLookupIn(Process.class, MethodHandles.lookup()).defineClass(bytes);
         set(bridge, "start", new Hooks.Start());
         set(bridge, "destroy", new Hooks.Destroy());

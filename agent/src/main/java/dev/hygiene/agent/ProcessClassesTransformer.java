@@ -61,7 +61,6 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      */
     private final boolean retransformable;
     private volatile boolean disabled;
-    private volatile boolean startRedirected;
     private volatile boolean destroyRedirected;
     /** ProcessImpl's bytes as the JDK gave them, until ProcessBuilder's rewrite is done (not retransformable only). */
     private volatile byte[] processImplAsLoaded;
@@ -89,10 +88,9 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
             if (redirect == START) {
                 DefineBridge.define(inst);
                 makeCore();
-                startRedirected = true;
                 processImplAsLoaded = null; // nothing to restore any more
             } else {
-                if (!retransformable && !startRedirected) processImplAsLoaded = bytes;
+                if (!retransformable && Bridge.jdk() == null) processImplAsLoaded = bytes;
                 destroyRedirected = true;
             }
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
@@ -148,7 +146,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      */
     @Override
     public boolean getAsBoolean() {
-        return disabled || startRedirected && destroyRedirected;
+        return disabled || Bridge.jdk() != null && destroyRedirected;
     }
 
     /** True once the transformer gave up: ProcessBuilder may then start children without the bridge. */
