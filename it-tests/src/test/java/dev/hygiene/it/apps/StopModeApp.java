@@ -14,7 +14,7 @@ import java.io.InputStreamReader;
  * </ul>
  * In both, the worker notes {@code worker got <SIG>} for a SIGTERM, SIGINT or SIGHUP and exits 9.
  * (Perl: a shell cannot trap a signal that was ignored when it started.) Reports
- * {@code GROUP <leader> <worker>} once both run; then by MODE: {@code destroy} calls destroy(),
+ * {@code GROUP <leader> <worker>} once both run and the worker's handlers are set; then by MODE: {@code destroy} calls destroy(),
  * reports {@code EXIT <code>} and waits for a line on stdin; {@code hold} reports {@code READY} and
  * waits for a line on stdin (or for the test to kill the JVM).
  * Args: {@code MODE FILE cooperative|deaf}.
@@ -25,13 +25,18 @@ public final class StopModeApp {
             "my ($f, $kind) = @ARGV;",
             "sub note { open(my $o, '>>', $f) or die; print $o \"$_[0]\\n\"; close $o; }",
             "pipe(my $r, my $w) or die;",
+            "pipe(my $set_r, my $set_w) or die;",
             "my $worker = fork(); die unless defined $worker;",
             "if ($worker == 0) {",
-            "  close $w; open(STDIN, '<&', $r) or die;",
+            "  close $w; close $set_r; open(STDIN, '<&', $r) or die;",
             "  for my $s (qw(TERM INT HUP)) { $SIG{$s} = sub { note(\"worker got $s\"); exit 9; }; }",
+            "  syswrite($set_w, 'x') == 1 or die; close $set_w;",
             "  my $line = <STDIN>; note('worker stopped by leader'); exit 0;",
             "}",
-            "close $r;",
+            "close $r; close $set_w;",
+            // Ready only once the worker's handlers are set: a SIGTERM before that would kill it
+            // with the default action (seen as 'leader saw worker exit 0', no note of its own).
+            "sysread($set_r, my $set, 1) == 1 or die; close $set_r;",
             "if ($kind eq 'deaf') { $SIG{TERM} = 'IGNORE'; }",
             "else { $SIG{TERM} = sub { note('leader got TERM'); print $w \"stop\\n\"; close $w; waitpid($worker, 0);",
             "  note('leader saw worker exit ' . ($? >> 8)); exit 0; }; }",
