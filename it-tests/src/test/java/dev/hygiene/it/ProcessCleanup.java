@@ -97,13 +97,16 @@ public final class ProcessCleanup {
      */
     public synchronized List<String> killAll() {
         List<String> killed = new ArrayList<>();
+        List<Path> watchdogDirs = new ArrayList<>();
         boolean clean = Poll.until(Duration.ofSeconds(10), () -> {
             List<Proc.Stat> targets = targets();
             for (Proc.Stat s : targets) {
+                Path dir = watchdogDir(s.pid);
                 ProcessHandle.of(s.pid).ifPresent(h -> {
                     if (h.destroyForcibly()) {
                         killed.add(s.toString());
                         if (jvms.containsKey(s.pid)) killedJvms.add(s.pid);
+                        if (dir != null) watchdogDirs.add(dir);
                     }
                 });
             }
@@ -111,7 +114,36 @@ public final class ProcessCleanup {
         });
         if (!clean) System.err.println("cleanup: processes still alive after 10 s: " + targets());
         if (!killed.isEmpty()) System.err.println("cleanup: killed " + killed);
+        // A watchdog killed here cannot remove the helper's directory at its end, as it would.
+        for (Path dir : watchdogDirs) {
+            if (deleteTree(dir.toFile())) System.err.println("cleanup: removed " + dir + ", left by a watchdog it killed");
+        }
         return killed;
+    }
+
+    /**
+     * The helper's private directory of PID if it is a watchdog ({@code DIR/hygiene-helper watch
+     * ...}, DIR named process-hygiene-*), else null.
+     */
+    private static Path watchdogDir(long pid) {
+        String cmdline = Proc.cmdline(pid);
+        if (cmdline == null || !cmdline.contains("|watch|")) return null;
+        Path helper = Path.of(cmdline.substring(0, cmdline.indexOf('|')));
+        Path dir = helper.getParent();
+        if (!helper.getFileName().toString().equals("hygiene-helper") || dir == null
+                || !dir.getFileName().toString().startsWith("process-hygiene-")) {
+            return null;
+        }
+        return dir;
+    }
+
+    /** Removes F and what it holds (links are removed, not followed); true if it existed. */
+    private static boolean deleteTree(java.io.File f) {
+        if (!f.exists() && !Files.isSymbolicLink(f.toPath())) return false;
+        java.io.File[] inside = Files.isSymbolicLink(f.toPath()) ? null : f.listFiles();
+        if (inside != null) for (java.io.File c : inside) deleteTree(c);
+        f.delete();
+        return true;
     }
 
     private List<Proc.Stat> targets() {
