@@ -43,7 +43,40 @@ class ConfigTest {
     private static Config load(String args, Map<String, String> props, Map<String, String> env) {
         Properties p = new Properties();
         p.putAll(props);
-        return Config.load(args, p, env);
+        return ConfigReader.read(args, p, env);
+    }
+
+    @Test
+    void nothingConfiguredReadsAsTheDefaults() {
+        // Config.load skips the reader where no source names a setting: both must agree.
+        Config read = ConfigReader.read(null, new Properties(), Map.of());
+        Config defaults = Config.defaults();
+        assertEquals(defaults.toString(), read.toString());
+        assertEquals(defaults.grace, read.grace);
+        assertEquals(defaults.log, read.log);
+        assertEquals(defaults.helperDir, read.helperDir);
+        assertEquals(defaults.extractHelper, read.extractHelper);
+        assertEquals(defaults.keep, read.keep);
+        assertEquals(defaults.report, read.report);
+        assertEquals(defaults.containment, read.containment);
+        assertEquals(defaults.terminateOrphans, read.terminateOrphans);
+        assertEquals(defaults.stopSignal, read.stopSignal);
+        assertEquals(defaults.leaderFirst, read.leaderFirst);
+        assertEquals(defaults.hasRules(), read.hasRules());
+        assertEquals(defaults.defaultPolicy().describe(), read.defaultPolicy().describe());
+        assertEquals("", stderr());
+    }
+
+    @Test
+    void aSystemPropertyOrArgumentIsReadByLoad() {
+        System.setProperty("hygiene.grace", "2s");
+        try {
+            assertEquals(Duration.ofSeconds(2), Config.load(null).grace);
+            assertEquals(Duration.ofSeconds(3), Config.load("grace=3s").grace);
+        } finally {
+            System.clearProperty("hygiene.grace");
+        }
+        assertEquals(Duration.ofSeconds(4), Config.load("grace=4s").grace);
     }
 
     @Test
@@ -171,15 +204,15 @@ class ConfigTest {
 
     @Test
     void durations() {
-        assertEquals(Duration.ofMillis(500), Config.parseDuration("500ms"));
-        assertEquals(Duration.ofSeconds(2), Config.parseDuration("2s"));
-        assertEquals(Duration.ofMillis(1500), Config.parseDuration("1.5s"));
-        assertEquals(Duration.ofMinutes(1), Config.parseDuration("1m"));
-        assertEquals(Duration.ofSeconds(3), Config.parseDuration(" 3S "));
-        assertEquals(Duration.ZERO, Config.parseDuration("0"));
-        assertEquals(Duration.ZERO, Config.parseDuration("0ms"));
+        assertEquals(Duration.ofMillis(500), ConfigReader.parseDuration("500ms"));
+        assertEquals(Duration.ofSeconds(2), ConfigReader.parseDuration("2s"));
+        assertEquals(Duration.ofMillis(1500), ConfigReader.parseDuration("1.5s"));
+        assertEquals(Duration.ofMinutes(1), ConfigReader.parseDuration("1m"));
+        assertEquals(Duration.ofSeconds(3), ConfigReader.parseDuration(" 3S "));
+        assertEquals(Duration.ZERO, ConfigReader.parseDuration("0"));
+        assertEquals(Duration.ZERO, ConfigReader.parseDuration("0ms"));
         for (String bad : new String[] {"", "abc", "5", "-1s", "s", "1h", "1.s", "1e3ms", "25h", "99999m"}) {
-            assertNull(Config.parseDuration(bad), bad);
+            assertNull(ConfigReader.parseDuration(bad), bad);
         }
     }
 
@@ -257,8 +290,8 @@ class ConfigTest {
 
     @Test
     void envNames() {
-        assertEquals("HYGIENE_GRACE", Config.envName("grace"));
-        assertEquals("HYGIENE_HELPER_DIR", Config.envName("helper-dir"));
+        assertEquals("HYGIENE_GRACE", ConfigReader.envName("grace"));
+        assertEquals("HYGIENE_HELPER_DIR", ConfigReader.envName("helper-dir"));
     }
 
     @Test
