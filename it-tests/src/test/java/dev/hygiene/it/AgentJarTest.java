@@ -63,6 +63,41 @@ class AgentJarTest {
         }
     }
 
+    /**
+     * The agent's own loader reads its classes from one resource (Agent.Own): core's classes are
+     * there, and nowhere else in the jar; the entry point is not (the application's loader loads it).
+     */
+    @Test
+    void theAgentsClassesAreBundledInOneResource() throws IOException {
+        try (JarFile jar = new JarFile(AppJvm.agentJar().toFile())) {
+            JarEntry bundle = jar.getJarEntry("dev/hygiene/agent/classes.bin");
+            assertNotNull(bundle, "dev/hygiene/agent/classes.bin");
+            byte[] b;
+            try (java.io.InputStream in = jar.getInputStream(bundle)) {
+                b = in.readAllBytes();
+            }
+            java.io.DataInputStream data = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b));
+            byte[] magic = new byte[4];
+            data.readFully(magic);
+            assertEquals("PHC1", new String(magic, java.nio.charset.StandardCharsets.US_ASCII));
+            List<String> names = new ArrayList<>();
+            while (data.available() > 0) {
+                byte[] name = new byte[data.readUnsignedShort()];
+                data.readFully(name);
+                names.add(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
+                data.skipBytes(data.readInt());
+            }
+            assertTrue(names.contains("dev.hygiene.core.ProcessHygiene"), names.toString());
+            assertTrue(names.contains("dev.hygiene.agent.Installation"), names.toString());
+            assertTrue(!names.contains("dev.hygiene.agent.Agent"), "the entry point is the application loader's");
+            List<String> coreEntries = new ArrayList<>();
+            for (JarEntry e : Collections.list(jar.entries())) {
+                if (e.getName().startsWith("dev/hygiene/core/") && e.getName().endsWith(".class")) coreEntries.add(e.getName());
+            }
+            assertEquals(List.of(), coreEntries, "core's classes outside the bundle");
+        }
+    }
+
     @Test
     void atMostOneMegabyte() throws IOException {
         long size = Files.size(AppJvm.agentJar());
