@@ -6,6 +6,8 @@ import java.io.InputStream;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.IllegalClassFormatException;
 import java.lang.instrument.Instrumentation;
+import java.net.URISyntaxException;
+import java.net.URL;
 import java.security.AllPermission;
 import java.security.CodeSource;
 import java.security.Permissions;
@@ -73,10 +75,9 @@ public final class Agent {
      */
     private static boolean start(Object[] installation) {
         try {
-            CodeSource source = Agent.class.getProtectionDomain().getCodeSource();
-            Path jar = Path.of(source.getLocation().toURI());
-            installation[2] = jar;
-            Own own = new Own(new JarFile(jar.toFile(), false), installation);
+            File jar = jarFile(Agent.class.getProtectionDomain().getCodeSource().getLocation());
+            installation[2] = jar.toPath();
+            Own own = new Own(new JarFile(jar, false), installation);
             // Initialising Installation installs the agent: no reflective call, which on JDK 18+
             // spins method handles (~5 ms of start-up).
             Class.forName("dev.hygiene.agent.Installation", true, own);
@@ -85,6 +86,19 @@ public final class Agent {
             disabled(t);
             return false;
         }
+    }
+
+    /**
+     * The agent jar, from its code source's file: URL: its path as it is where it has no escapes
+     * (URI's parser and Path.of(URI) cost the first start ~1 ms, measured), else through URI.
+     */
+    static File jarFile(URL location) throws URISyntaxException {
+        String path = location.getPath();
+        String authority = location.getAuthority();
+        if ("file".equals(location.getProtocol()) && (authority == null || authority.isEmpty()) && path.indexOf('%') < 0) {
+            return new File(path);
+        }
+        return Path.of(location.toURI()).toFile();
     }
 
     private static void disabled(Throwable t) {
