@@ -33,9 +33,11 @@ import java.util.function.ToDoubleFunction;
  * from round to round, and deltas are taken between the runs of one round.
  *
  * <p>Usage: {@code java -cp bench/target/classes dev.hygiene.bench.WholeJvm --agent JAR
- * --noop JAR [--java JAVA] [--quick] [--only start,first,classes,shutdown,memory,escalation,size] [--baseline JAR]}:
+ * --noop JAR [--apps JAR] [--java JAVA] [--quick] [--only start,first,classes,shutdown,memory,escalation,size] [--baseline JAR]}:
  * {@code --baseline} adds a variant "baseline" with another agent jar (an earlier build), measured
- * in the same rounds as "agent".
+ * in the same rounds as "agent". {@code --apps} is the measured JVMs' class path (default
+ * bench/target/process-hygiene-bench-apps.jar: the applications without the no-op agent's class,
+ * which must come from its own jar, as any agent's does).
  */
 public final class WholeJvm {
 
@@ -69,7 +71,10 @@ public final class WholeJvm {
         for (Path p : List.of(agent, noop)) if (!Files.isRegularFile(p)) throw new IllegalArgumentException("no jar at " + p);
         if (!Files.isExecutable(Path.of("/usr/bin/setsid"))) throw new IllegalStateException("needs /usr/bin/setsid (util-linux)");
         String java = opt.getOrDefault("java", Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String classes = Path.of(Hello.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        // The measured JVMs' class path: the applications alone, in their own jar (see bench/pom.xml).
+        Path apps = Path.of(opt.getOrDefault("apps", "bench/target/process-hygiene-bench-apps.jar")).toAbsolutePath();
+        if (!Files.isRegularFile(apps)) throw new IllegalArgumentException("no jar at " + apps);
+        String classes = apps.toString();
         boolean quick = opt.containsKey("quick");
         Set<String> only = new HashSet<>(Arrays.asList(
                 opt.getOrDefault("only", "start,first,classes,shutdown,memory,escalation,size").split(",")));
