@@ -65,21 +65,16 @@ public final class Helper implements GroupLauncher {
             why.append("none is bundled for ").append(System.getProperty("os.arch"));
             return null;
         }
-        byte[] content;
-        try (InputStream in = Helper.class.getResourceAsStream(resource)) {
-            if (in == null) {
-                why.append(resource).append(" is missing from the agent jar");
-                return null;
-            }
-            content = in.readAllBytes();
-        } catch (IOException e) {
-            why.append("cannot read the bundled helper: ").append(e);
-            return null;
-        }
         List<String> failures = new ArrayList<>();
         for (Path base : candidates(configured, agentDir)) {
-            try {
-                return extractTo(base, content);
+            // Read anew for each candidate, in chunks: the whole helper in one array (and its copy
+            // read back) cost the first start ~1.5 ms, most of it in first touches of new memory.
+            try (InputStream in = Helper.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    why.append(resource).append(" is missing from the agent jar");
+                    return null;
+                }
+                return extractTo(base, in);
             } catch (IOException | RuntimeException e) {
                 failures.add(base + " (" + e.getMessage() + ")");
                 Log.debug("cannot use " + base + " for the helper: " + e);
@@ -101,7 +96,7 @@ public final class Helper implements GroupLauncher {
         return out;
     }
 
-    private static Helper extractTo(Path base, byte[] content) throws IOException {
+    private static Helper extractTo(Path base, InputStream content) throws IOException {
         File baseDir = base.toFile();
         if (!baseDir.isDirectory()) throw new IOException("not a directory");
         File dir = createPrivateDirectory(baseDir);
@@ -109,20 +104,37 @@ public final class Helper implements GroupLauncher {
         try {
             // java.io throughout rather than NIO: no class to load at the first start for it. The
             // directory is ours alone (0700, empty), so the file cannot have been created by anyone else.
+            byte[] buffer = new byte[8192];
+            CRC32 written = new CRC32();
+            long length = 0;
             try (FileOutputStream out = new FileOutputStream(file)) {
-                out.write(content);
+                for (int n; (n = read(content, buffer)) > 0; length += n) {
+                    out.write(buffer, 0, n);
+                    written.update(buffer, 0, n);
+                }
             }
+            if (length == 0) throw new IOException("the bundled helper is empty");
             if (!ownerOnly(file, true)) throw new IOException("cannot make " + file + " mode 0700");
-            byte[] back;
+            CRC32 back = new CRC32();
+            long backLength = 0;
             try (FileInputStream in = new FileInputStream(file)) {
-                back = in.readAllBytes();
+                for (int n; (n = in.read(buffer)) > 0; backLength += n) back.update(buffer, 0, n);
             }
-            if (back.length != content.length || crc(back) != crc(content)) throw new IOException("content changed after writing");
+            if (backLength != length || back.getValue() != written.getValue()) throw new IOException("content changed after writing");
             if (!file.canExecute()) throw new IOException("cannot execute there (noexec?)");
             return new Helper(dir.toPath(), file.toPath());
         } catch (IOException | RuntimeException e) {
             deleteTree(dir);
             throw e;
+        }
+    }
+
+    /** IN.read(BUFFER); its failure said as the bundled copy's, not the place's. */
+    private static int read(InputStream in, byte[] buffer) throws IOException {
+        try {
+            return in.read(buffer);
+        } catch (IOException e) {
+            throw new IOException("cannot read the bundled helper: " + e, e);
         }
     }
 
@@ -152,16 +164,6 @@ public final class Helper implements GroupLauncher {
             }
             if (attempt >= 20) throw new IOException("no free name for a directory after " + attempt + " attempts");
         }
-    }
-
-    /**
-     * The CRC-32 of B: native, where Arrays.equals is a loop in the interpreter at the first start
-     * (1 to 2 ms for the helper, measured).
-     */
-    private static long crc(byte[] b) {
-        CRC32 c = new CRC32();
-        c.update(b, 0, b.length);
-        return c.getValue();
     }
 
     /**
