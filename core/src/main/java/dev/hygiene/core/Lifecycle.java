@@ -114,7 +114,7 @@ final class Lifecycle {
         launch = new Launch(this);
         Runtime.getRuntime().addShutdownHook(new Thread(new ShutdownHook(), "process-hygiene-shutdown"));
         initialized = true;
-        Monitoring.registerInBackground(facade, attached);
+        MBeanRegistration.start(facade, attached);
     }
 
     /**

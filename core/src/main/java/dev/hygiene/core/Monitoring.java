@@ -29,36 +29,22 @@ final class Monitoring implements ProcessHygieneMXBean {
         this.stats = hygiene.statistics();
     }
 
-    /** Registers now (creating the platform MBean server if need be), or once one exists. */
-    static void registerInBackground(ProcessHygiene hygiene, boolean now) {
-        Thread t = new Thread(new Registration(hygiene, now), "process-hygiene-jmx");
-        t.setDaemon(true);
-        t.start();
-    }
-
-    private static final class Registration implements Runnable {
-        private final ProcessHygiene hygiene;
-        private final boolean now;
-
-        Registration(ProcessHygiene hygiene, boolean now) {
-            this.hygiene = hygiene;
-            this.now = now;
-        }
-
-        @Override
-        public void run() {
-            try {
-                // The platform server is made through MBeanServerFactory, which lists it.
-                while (!now && MBeanServerFactory.findMBeanServer(null).isEmpty()) Thread.sleep(POLL_MS);
-                ManagementFactory.getPlatformMBeanServer().registerMBean(new Monitoring(hygiene), new ObjectName(NAME));
-                Log.debug("registered " + NAME);
-            } catch (InstanceAlreadyExistsException e) {
-                Log.debug(NAME + " is registered already");
-            } catch (InterruptedException e) {
-                // nobody interrupts this daemon thread; give up quietly
-            } catch (Throwable t) {
-                Log.warn("cannot register " + NAME + ": " + t);
-            }
+    /**
+     * Registers now (creating the platform MBean server if need be), or once one exists: on the
+     * thread of {@link MBeanRegistration}, for as long as that takes.
+     */
+    static void register(ProcessHygiene hygiene, boolean now) {
+        try {
+            // The platform server is made through MBeanServerFactory, which lists it.
+            while (!now && MBeanServerFactory.findMBeanServer(null).isEmpty()) Thread.sleep(POLL_MS);
+            ManagementFactory.getPlatformMBeanServer().registerMBean(new Monitoring(hygiene), new ObjectName(NAME));
+            Log.debug("registered " + NAME);
+        } catch (InstanceAlreadyExistsException e) {
+            Log.debug(NAME + " is registered already");
+        } catch (InterruptedException e) {
+            // nobody interrupts this daemon thread; give up quietly
+        } catch (Throwable t) {
+            Log.warn("cannot register " + NAME + ": " + t);
         }
     }
 
