@@ -97,6 +97,14 @@ public final class Config {
         }
     }
 
+    /**
+     * True if leak records are wanted at all (a report file, or log=info for their stderr lines),
+     * and so the frame that starts a child is worth capturing.
+     */
+    boolean reportWanted() {
+        return report != null || Log.enabled(Log.Level.INFO);
+    }
+
     /** The defaults alone, for code that uses core without the agent. */
     public static Config defaults() {
         return new Config(DEFAULT_GRACE, DEFAULT_LOG, null, true, null, null, DEFAULT_CONTAINMENT, false, DEFAULT_STOP_SIGNAL, false, List.of());

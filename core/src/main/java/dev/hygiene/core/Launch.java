@@ -282,15 +282,13 @@ final class Launch {
         long now = System.nanoTime();
         if (now - last < SWEEP_NANOS || !lastSweep.compareAndSet(last, now)) return;
         for (ProcessGroup g : life.registry.snapshot()) {
-            String c = g.cgroup;
-            // A group being terminated is the escalation's to report.
-            if (c != null && g.ending == null && !Cgroups.populated(c)) life.outcomes.gone(g, Escalation.Result.FOUND_EMPTY);
+            if (g.cgroup != null) life.outcomes().goneIfEmpty(g);
         }
     }
 
     /** The application frame that starts the child, when a report may name it. */
     private String origin() {
-        return life.report.wanted() ? Origin.capture() : null;
+        return life.config.reportWanted() ? Origin.capture() : null;
     }
 
     /** Releases what the JDK holds for a child that ended before running anything. */

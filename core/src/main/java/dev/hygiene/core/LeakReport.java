@@ -28,11 +28,6 @@ final class LeakReport {
         this.file = file;
     }
 
-    /** True if records are wanted at all (and so the starting frame is worth capturing). */
-    boolean wanted() {
-        return file != null || Log.enabled(Log.Level.INFO);
-    }
-
     /** G, terminated for REASON (one the application left behind: {@link Ending#leftBehind}) with RESULT. */
     void group(ProcessGroup g, Ending reason, Escalation.Result result) {
         boolean killed = result.neededKill;

@@ -20,7 +20,6 @@ import java.util.function.Supplier;
 final class Lifecycle {
 
     final Config config;
-    final LeakReport report;
     final Statistics statistics = new Statistics();
     private final ProcessHygiene facade;
     private final Path agentDir;
@@ -38,9 +37,6 @@ final class Lifecycle {
     /** The children's cgroups; null where the JVM cannot create them (or containment=group). */
     volatile Cgroups cgroups;
     Registry registry;
-    Signals signals;
-    Escalation escalation;
-    Outcomes outcomes;
     Termination termination;
     Launch launch;
     private Watchdog watchdog;
@@ -55,7 +51,6 @@ final class Lifecycle {
         this.facade = facade;
         this.config = config;
         this.agentDir = agentDir;
-        this.report = new LeakReport(config.report);
     }
 
     /** True once set up: before that no child was started, and there is nothing to terminate. */
@@ -106,15 +101,55 @@ final class Lifecycle {
                 else Log.info(line);
             }
         }
-        outcomes = new Outcomes(this);
         termination = new Termination(this);
         registry = new Registry(termination);
-        signals = new Signals(helper);
-        escalation = new Escalation(signals, helper != null, outcomes);
         launch = new Launch(this);
         Runtime.getRuntime().addShutdownHook(new Thread(new ShutdownHook(), "process-hygiene-shutdown"));
         initialized = true;
         MBeanRegistration.start(facade, attached);
+    }
+
+    /**
+     * What ends groups (the signals, the escalation, the outcomes and the leak report): made when
+     * the first group is to be ended or found gone, not at the first start, where its classes
+     * (about a fifth of the agent's code) would cost the start milliseconds it does not need.
+     */
+    private final Object ending = new Object();
+    private volatile Escalation escalation;
+    private Outcomes outcomes;
+    private Signals signals;
+    private LeakReport report;
+
+    /** The escalation (made on the first call, after set-up). */
+    Escalation escalation() {
+        Escalation e = escalation;
+        if (e != null) return e;
+        synchronized (ending) {
+            if (escalation == null) {
+                signals = new Signals(helper);
+                escalation = new Escalation(signals, helper != null, outcomes());
+            }
+            return escalation;
+        }
+    }
+
+    /**
+     * What happens once a group is gone (made on the first call): without the escalation, for a
+     * group found empty.
+     */
+    Outcomes outcomes() {
+        synchronized (ending) {
+            if (outcomes == null) outcomes = new Outcomes(this);
+            return outcomes;
+        }
+    }
+
+    /** The leak report, made when the first record is due. */
+    LeakReport report() {
+        synchronized (ending) {
+            if (report == null) report = new LeakReport(config.report);
+            return report;
+        }
     }
 
     /**
@@ -260,7 +295,9 @@ final class Lifecycle {
         if (fresh != null) {
             helper = fresh;
             launcher = fresh;
-            signals.use(fresh);
+            synchronized (ending) {
+                if (signals != null) signals.use(fresh);
+            }
             return true;
         }
         launcher = null;

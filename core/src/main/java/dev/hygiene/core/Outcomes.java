@@ -19,8 +19,21 @@ final class Outcomes implements Escalation.Outcome {
         // For the leak report (shutdown, dropped); for the JFR event only where it is cheap (a
         // cgroup is read directly; a group needs all of /proc): destroy() stays cheap.
         Ending why = g.ending;
-        return (life.report.wanted() && why != null && why.leftBehind)
+        return (life.config.reportWanted() && why != null && why.leftBehind)
                 || (g.containment.whole && FlightEvents.terminationEnabled());
+    }
+
+    /**
+     * If G's leader has exited and its cgroup has no process left, G is gone for good (every
+     * member was born in it, and nobody enters it any more): reported as found empty, with no
+     * signal and no scan of /proc. True then. Not for a group being terminated: that is the
+     * escalation's to report. A live leader costs nothing here (its cgroup is not read).
+     */
+    boolean goneIfEmpty(ProcessGroup g) {
+        String c = g.cgroup;
+        if (c == null || g.ending != null || !g.leaderExited() || Cgroups.populated(c)) return false;
+        gone(g, Escalation.Result.FOUND_EMPTY);
+        return true;
     }
 
     @Override
@@ -33,7 +46,7 @@ final class Outcomes implements Escalation.Outcome {
             stats.escapeesCaught.addAndGet(r.escapees);
             FlightEvents.termination(g, why, g.policy.signal, r);
             // The application left something behind for the agent to terminate: a leak worth naming.
-            if (why != null && why.leftBehind) life.report.group(g, why, r);
+            if (why != null && why.leftBehind) life.report().group(g, why, r);
         }
         Watchdog w = g.leadsGroup() ? life.watchdogIfStarted() : null;
         if (w != null) w.untrack(g);

@@ -1,5 +1,6 @@
 package dev.hygiene.core;
 
+import java.lang.ref.WeakReference;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -42,6 +43,11 @@ public final class ProcessGroup {
     /** Why the agent terminates it, once it does; null until then. */
     volatile Ending ending;
     private final AtomicBoolean gone = new AtomicBoolean();
+    /**
+     * The leader's Process, weakly (the registry's Cleaner must still see it dropped); null for a
+     * child adopted at attach, which has none.
+     */
+    private volatile WeakReference<Process> process;
 
     /** @param cgroup its cgroup directory: non-null exactly where CONTAINMENT is CGROUP */
     public ProcessGroup(long pid, long startTime, Containment containment, String cgroup, String command, String marker,
@@ -58,6 +64,23 @@ public final class ProcessGroup {
         this.marker = marker;
         this.origin = origin;
         this.policy = policy;
+    }
+
+    /** Notes the leader's Process (see {@link #leaderExited}). */
+    void process(Process p) {
+        process = new WeakReference<>(p);
+    }
+
+    /**
+     * True if the leader is known to have exited: its Process says so, or the application dropped
+     * it (the JDK holds a Process until its child exits). False where that is not known (an
+     * adopted child).
+     */
+    boolean leaderExited() {
+        WeakReference<Process> r = process;
+        if (r == null) return false;
+        Process p = r.get();
+        return p == null || !p.isAlive();
     }
 
     /** Marks the group gone; true only the first time (the Cleaner and shutdown may race). */

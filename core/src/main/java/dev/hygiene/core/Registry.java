@@ -28,7 +28,9 @@ final class Registry {
     /** Registers GROUP; with its PROCESS (null for an adopted child), also for when it is dropped. */
     void add(ProcessGroup group, Process process) {
         live.put(group.pid, group);
-        if (process != null) cleaner().register(process, new Dropped(group, onDropped));
+        if (process == null) return;
+        group.process(process);
+        cleaner().register(process, new Dropped(group, onDropped));
     }
 
     /** The live group led by PID, or null. */

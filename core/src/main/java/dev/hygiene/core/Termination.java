@@ -51,7 +51,7 @@ final class Termination implements Consumer<ProcessGroup> {
             if (life.config.terminateOrphans && p != null) p.onExit().thenRun(new LeaderExited(g));
         }
         // A start that raced with shutdown would otherwise outlive the JVM.
-        if (life.shuttingDown()) life.escalation.terminate(List.of(g), false);
+        if (life.shuttingDown()) life.escalation().terminate(List.of(g), false);
     }
 
     /**
@@ -62,7 +62,7 @@ final class Termination implements Consumer<ProcessGroup> {
         ProcessGroup g = life.registry.get(handle.pid());
         if (g == null) return force ? handle.destroyForcibly() : handle.destroy();
         g.end(Ending.DESTROY);
-        life.escalation.terminate(List.of(g), force);
+        life.escalation().terminate(List.of(g), force);
         return true;
     }
 
@@ -72,7 +72,7 @@ final class Termination implements Consumer<ProcessGroup> {
         if (!life.registry.contains(g)) return;
         Log.debug("dropped " + g + "; terminating what is left of it");
         g.end(Ending.DROPPED);
-        life.escalation.terminateSoon(g);
+        life.escalation().terminateSoon(g);
     }
 
     /** orphans=terminate: the leader of G has exited while the application may still hold its Process. */
@@ -89,7 +89,7 @@ final class Termination implements Consumer<ProcessGroup> {
             if (!life.registry.contains(g) || g.ending != null) return;
             Log.debug("the leader of " + g + " exited; terminating what is left of it (orphans=terminate)");
             g.end(Ending.ORPHANED);
-            life.escalation.terminateSoon(g);
+            life.escalation().terminateSoon(g);
         }
     }
 
@@ -97,7 +97,7 @@ final class Termination implements Consumer<ProcessGroup> {
     int terminateAll() {
         List<ProcessGroup> groups = life.registry.snapshot();
         for (ProcessGroup g : groups) g.end(Ending.TERMINATE_ALL);
-        life.escalation.terminate(groups, false);
+        life.escalation().terminate(groups, false);
         return groups.size();
     }
 
@@ -110,7 +110,11 @@ final class Termination implements Consumer<ProcessGroup> {
      * watchdog goes on from there. Returns true if groups were handed off.
      */
     boolean atShutdown() {
-        List<ProcessGroup> groups = life.registry.snapshot();
+        List<ProcessGroup> groups = new ArrayList<>();
+        for (ProcessGroup g : life.registry.snapshot()) {
+            // A finished child whose cgroup is empty needs no escalation (it would find it empty too).
+            if (g.cgroup == null || !life.outcomes().goneIfEmpty(g)) groups.add(g);
+        }
         Log.debug("shutdown: " + groups.size() + " live groups");
         if (groups.isEmpty()) return false;
         long deadline = System.nanoTime() + life.config.longestGrace().toNanos() + TimeUnit.SECONDS.toNanos(1);
@@ -125,10 +129,10 @@ final class Termination implements Consumer<ProcessGroup> {
             groups = new ArrayList<>(groups);
             groups.removeAll(handed);
         }
-        life.escalation.terminate(groups, false);
+        life.escalation().terminate(groups, false);
         try {
-            if (!life.escalation.awaitIdle(deadline)) {
-                Log.warn("shutdown: " + life.escalation.pendingCount() + " groups not gone after the grace period");
+            if (!life.escalation().awaitIdle(deadline)) {
+                Log.warn("shutdown: " + life.escalation().pendingCount() + " groups not gone after the grace period");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -165,10 +169,10 @@ final class Termination implements Consumer<ProcessGroup> {
                 for (long left; (left = at - System.nanoTime()) > 0; ) TimeUnit.NANOSECONDS.sleep(left);
                 Log.debug("shutdown: the JVM still runs " + HANDOFF_FALLBACK_MS + " ms after it handed "
                         + groups.size() + " groups off: it stops them itself");
-                life.escalation.terminate(groups, false);
+                life.escalation().terminate(groups, false);
                 // A JVM that ends between the signals and these lines leaves the watchdog to send
                 // the stop signal again: a window of the signals' own length, at this moment only.
-                life.escalation.handOff(watchdog::handOff, Long.MAX_VALUE);
+                life.escalation().handOff(watchdog::handOff, Long.MAX_VALUE);
             } catch (InterruptedException e) {
                 // a daemon thread nobody interrupts
             } catch (Throwable t) {

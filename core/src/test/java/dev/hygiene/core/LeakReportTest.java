@@ -18,8 +18,8 @@ class LeakReportTest {
     @Test
     void appendsOneJsonLinePerGroup() throws Exception {
         Path file = tmp.resolve("report.jsonl");
+        assertTrue(Config.defaults().withReport(file).reportWanted());
         LeakReport r = new LeakReport(file);
-        assertTrue(r.wanted());
         ProcessGroup g = new ProcessGroup(1234, 99, Containment.GROUP, null, "sh -c \"echo\\tx\"", "1.2.3",
                 "com.example.Launcher.run(Launcher.java:42)", Config.defaults().defaultPolicy());
         r.group(g, Ending.SHUTDOWN, new Escalation.Result(true, false, false, 0, 3, 312_400_000L, 0));
