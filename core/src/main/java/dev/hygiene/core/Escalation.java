@@ -116,6 +116,16 @@ final class Escalation {
     }
 
     /**
+     * Terminates GROUPS, whose leaders have exited (at shutdown: children that finished while the
+     * application held their Process), as {@link #terminate} does, but with one /proc scan that
+     * reads the environments too: a group found empty, escapees included, is reported gone at
+     * once, without a round of the watcher (which would scan /proc again).
+     */
+    void terminateExited(Collection<ProcessGroup> groups) {
+        begin(groups, false, Membership.scan(true));
+    }
+
+    /**
      * Terminates G within {@value #BATCH_MS} ms, together with every group queued meanwhile: one
      * /proc scan then serves them all. For dropped Processes, which the Cleaner reports in bursts
      * after a GC; a scan per Process would cost more CPU than starting it.

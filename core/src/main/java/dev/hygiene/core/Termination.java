@@ -129,7 +129,13 @@ final class Termination implements Consumer<ProcessGroup> {
             groups = new ArrayList<>(groups);
             groups.removeAll(handed);
         }
-        life.escalation().terminate(groups, false);
+        // A finished child with a marker (group mode) needs a look for its escapees: one scan that
+        // reads the environments serves all such groups, and those found empty need no round.
+        List<ProcessGroup> exited = new ArrayList<>();
+        List<ProcessGroup> running = new ArrayList<>();
+        for (ProcessGroup g : groups) (g.marker != null && g.leaderExited() ? exited : running).add(g);
+        if (!exited.isEmpty()) life.escalation().terminateExited(exited);
+        life.escalation().terminate(running, false);
         try {
             if (!life.escalation().awaitIdle(deadline)) {
                 Log.warn("shutdown: " + life.escalation().pendingCount() + " groups not gone after the grace period");

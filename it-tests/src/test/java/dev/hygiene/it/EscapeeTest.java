@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * child gets {@code PROCESS_HYGIENE_GROUP=<jvm pid>.<jvm start time>.<n>}, which its descendants
  * inherit; those that left the group and session
  * ({@code setsid sleep}, {@code setsid -f sleep}, a double fork calling setsid) are found by it
- * and terminated with their group: at shutdown, on destroy(), when the dropped Process of an
+ * and terminated with their group: at shutdown (the child running, or exited with its Process
+ * still held), on destroy(), when the dropped Process of an
  * exited child is collected, and by the watchdog after SIGKILL of the JVM. The leak report counts
  * them ({@code , with 3 escaped members}, {@code "escapees":3}); destroy() reports nothing.
  */
@@ -31,7 +32,8 @@ class EscapeeTest extends AppJvmTest {
     static final Duration GRACE = Duration.ofSeconds(1);
 
     static Stream<Arguments> endings() {
-        return Jdks.all().flatMap(jdk -> Stream.of("main returns", "destroy()", "dropped Process", "SIGKILL of the JVM")
+        return Jdks.all().flatMap(jdk -> Stream.of("main returns", "main returns, the child exited", "destroy()",
+                        "dropped Process", "SIGKILL of the JVM")
                 .map(ending -> Arguments.of(jdk, ending)));
     }
 
@@ -39,7 +41,7 @@ class EscapeeTest extends AppJvmTest {
     @MethodSource("endings")
     void escapeesAreTerminatedWithTheirGroup(Jdks.Jdk jdk, String ending, @TempDir Path dir) {
         Path report = dir.resolve("leaks.jsonl");
-        String arg = ending.startsWith("main") ? "return" : ending.startsWith("destroy") ? "destroy"
+        String arg = ending.equals("main returns") ? "return" : ending.startsWith("main") ? "exited" : ending.startsWith("destroy") ? "destroy"
                 : ending.startsWith("dropped") ? "drop" : "wait";
         AppJvm app = app(jdk, EscapeeApp.class).agent("grace=1s,log=info,report=" + report + ",containment=group")
                 .jvmOption("-Djava.io.tmpdir=" + dir).args(arg).start();
@@ -67,6 +69,9 @@ class EscapeeTest extends AppJvmTest {
 
         long from;
         switch (arg) {
+            case "exited":
+                assertEquals("LEADER_EXIT 0", app.awaitLine("LEADER_EXIT "), app.describe());
+                // fall through: the app holds the Process of a child that has exited
             case "return":
                 app.send("exit");
                 app.awaitLine("EXITING");
@@ -117,7 +122,7 @@ class EscapeeTest extends AppJvmTest {
             assertEquals(List.of(), json, "destroy() is not a leak: nothing in the report file");
             return;
         }
-        String reason = arg.equals("return") ? "shutdown" : arg.equals("drop") ? "dropped" : "jvm-died";
+        String reason = arg.equals("return") || arg.equals("exited") ? "shutdown" : arg.equals("drop") ? "dropped" : "jvm-died";
         assertEquals(1, lines.size(), "one report line for the one group: " + lines + app.describe());
         assertEquals(1, json.size(), "one JSON line for the one group: " + json);
         LeakReports.Record record = json.get(0);

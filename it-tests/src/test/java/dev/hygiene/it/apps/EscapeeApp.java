@@ -26,6 +26,9 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>{@code return}: at a line on stdin (the test looks at everything before), {@code EXITING},
  *       main returns (the shutdown hook);</li>
+ *   <li>{@code exited}: the child exits at once instead ({@code LEADER_EXIT <code>}, before the
+ *       reports above), the app keeps its Process, and then as {@code return}: the shutdown hook
+ *       finds a finished child whose group and escapees live on;</li>
  *   <li>{@code destroy}: at a line on stdin, {@code Process.destroy()}, {@code DESTROYED}, {@code EXIT <code>}, then
  *       {@code ALL_GONE} once group and escapees are gone (or {@code NOT_GONE <who>} after 10 s),
  *       {@code DONE}, and waits for a line on stdin;</li>
@@ -51,10 +54,11 @@ public final class EscapeeApp {
         Report.jvm();
         String ending = args[0];
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in));
-        List<Proc.Stat> all = ending.equals("drop") ? startAndExit() : startAndHold();
+        List<Proc.Stat> all = ending.equals("drop") || ending.equals("exited") ? startAndExit() : startAndHold();
         stdin.readLine();
         switch (ending) {
             case "return":
+            case "exited":
                 stdin.readLine(); // the test's second word: it has looked at the escapees
                 Report.line("EXITING");
                 return;
