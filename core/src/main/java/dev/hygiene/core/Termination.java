@@ -107,7 +107,9 @@ final class Termination implements Consumer<ProcessGroup> {
      * are handed to it instead, before any signal (see {@link #HANDOFF_MIN_GROUPS}): it gives them
      * the escalation once the JVM has exited; if the JVM still runs {@value #HANDOFF_FALLBACK_MS} ms
      * later (another shutdown hook holds it), the JVM sends their stop signal itself, and the
-     * watchdog goes on from there. Returns true if groups were handed off.
+     * watchdog goes on from there. Returns true if groups were handed off. Children that have
+     * finished cost less: an empty cgroup is reported gone without the escalation, and a group
+     * with a marker is looked at with the environments at once (see {@link Escalation#terminateExited}).
      */
     boolean atShutdown() {
         List<ProcessGroup> groups = new ArrayList<>();
