@@ -1,8 +1,6 @@
 package dev.hygiene.agent;
 
 import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
-import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -24,8 +22,8 @@ final class CallRedirect {
     static final int INVOKESTATIC = 0xb8;
     static final int GETSTATIC = 0xb2;
 
-    private static final int UTF8 = 1, CLASS = 7, FIELDREF = 9, METHODREF = 10, NAME_AND_TYPE = 12;
-    private static final byte[] CODE = modifiedUtf8("Code");
+    static final int UTF8 = 1, CLASS = 7, STRING = 8, FIELDREF = 9, METHODREF = 10, INTERFACE_METHODREF = 11, NAME_AND_TYPE = 12;
+    static final byte[] CODE = modifiedUtf8("Code");
 
     /** The call to find. */
     final String inMethod, inDesc;
@@ -63,19 +61,9 @@ final class CallRedirect {
      */
     byte[] apply(byte[] b) {
         Reader r = new Reader(b);
-        if (r.u4(0) != 0xCAFEBABEL) throw new IllegalStateException("not a class file");
-        int count = r.u2(8);
-        int[] offsets = new int[count];
-        int[] tags = new int[count];
-        int p = 10;
-        for (int i = 1; i < count; i++) {
-            int tag = b[p] & 0xff;
-            offsets[i] = p;
-            tags[i] = tag;
-            p += entrySize(r, p, tag);
-            if (tag == 5 || tag == 6) i++; // long and double take two slots
-        }
-        int poolEnd = p;
+        Pool pool = new Pool(r);
+        int count = pool.count, poolEnd = pool.end;
+        int[] offsets = pool.offsets, tags = pool.tags;
 
         // The constant pool entries of the call to find.
         boolean[] target = new boolean[count];
@@ -89,12 +77,7 @@ final class CallRedirect {
                     && utf8Is(r, offsets, r.u2(offsets[nat] + 3), descUtf);
         }
 
-        // Skip to the methods.
-        p = poolEnd + 6;
-        p += 2 + 2 * r.u2(p);                     // interfaces
-        int fields = r.u2(p);
-        p += 2;
-        for (int i = 0; i < fields; i++) p = skipMember(r, p);
+        int p = pool.methods();
         int methods = r.u2(p);
         p += 2;
         byte[] out = b.clone();
@@ -143,37 +126,24 @@ final class CallRedirect {
 
     /** The class with six entries appended to its constant pool: the new method reference. */
     private byte[] withPool(byte[] b, int poolEnd, int count) {
-        try {
-            ByteArrayOutputStream extra = new ByteArrayOutputStream();
-            DataOutputStream d = new DataOutputStream(extra);
-            int ownerUtf = count, cls = count + 1, nameUtf = count + 2, descUtf = count + 3, nat = count + 4;
-            d.writeByte(UTF8);
-            d.writeUTF(newOwner);
-            d.writeByte(CLASS);
-            d.writeShort(ownerUtf);
-            d.writeByte(UTF8);
-            d.writeUTF(newName);
-            d.writeByte(UTF8);
-            d.writeUTF(newDesc);
-            d.writeByte(NAME_AND_TYPE);
-            d.writeShort(nameUtf);
-            d.writeShort(descUtf);
-            d.writeByte(METHODREF);
-            d.writeShort(cls);
-            d.writeShort(nat);
-            int newCount = count + 6;
-            if (newCount > 0xffff) throw new IllegalStateException("constant pool full");
-            byte[] add = extra.toByteArray();
-            byte[] out = new byte[b.length + add.length];
-            System.arraycopy(b, 0, out, 0, poolEnd);
-            out[8] = (byte) (newCount >> 8);
-            out[9] = (byte) newCount;
-            System.arraycopy(add, 0, out, poolEnd, add.length);
-            System.arraycopy(b, poolEnd, out, poolEnd + add.length, b.length - poolEnd);
-            return out;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        int ownerUtf = count, cls = count + 1, nameUtf = count + 2, descUtf = count + 3, nat = count + 4;
+        Bytes extra = new Bytes();
+        extra.u1(UTF8).utf(newOwner);
+        extra.u1(CLASS).u2(ownerUtf);
+        extra.u1(UTF8).utf(newName);
+        extra.u1(UTF8).utf(newDesc);
+        extra.u1(NAME_AND_TYPE).u2(nameUtf).u2(descUtf);
+        extra.u1(METHODREF).u2(cls).u2(nat);
+        int newCount = count + 6;
+        if (newCount > 0xffff) throw new IllegalStateException("constant pool full");
+        byte[] add = extra.toByteArray();
+        byte[] out = new byte[b.length + add.length];
+        System.arraycopy(b, 0, out, 0, poolEnd);
+        out[8] = (byte) (newCount >> 8);
+        out[9] = (byte) newCount;
+        System.arraycopy(add, 0, out, poolEnd, add.length);
+        System.arraycopy(b, poolEnd, out, poolEnd + add.length, b.length - poolEnd);
+        return out;
     }
 
     private static int entrySize(Reader r, int p, int tag) {
@@ -188,7 +158,7 @@ final class CallRedirect {
         }
     }
 
-    private static int skipMember(Reader r, int p) {
+    static int skipMember(Reader r, int p) {
         int attrs = r.u2(p + 6);
         p += 8;
         for (int i = 0; i < attrs; i++) p += 6 + (int) r.u4(p + 2);
@@ -199,22 +169,34 @@ final class CallRedirect {
      * Whether constant INDEX is a Utf8 entry holding exactly WANTED. Compared as bytes: modified
      * UTF-8 differs from UTF-8 for NUL and for characters outside the Basic Multilingual Plane.
      */
-    private static boolean utf8Is(Reader r, int[] offsets, int index, byte[] wanted) {
+    static boolean utf8Is(Reader r, int[] offsets, int index, byte[] wanted) {
         int o = offsets[index];
         if (r.u1(o) != UTF8) throw new IllegalStateException("constant " + index + " is not a Utf8");
         int length = r.u2(o + 1);
         return length == wanted.length && Arrays.equals(r.b, o + 3, o + 3 + length, wanted, 0, length);
     }
 
-    /** S in modified UTF-8, without the length that DataOutput.writeUTF puts first. */
-    private static byte[] modifiedUtf8(String s) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            new DataOutputStream(out).writeUTF(s);
-            return Arrays.copyOfRange(out.toByteArray(), 2, out.size());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("longer than a class file name can be: " + s, e);
+    /**
+     * S in modified UTF-8 (JVMS 4.4.7), without the length. By hand: DataOutputStream, on JDK 25,
+     * spins var handles for its writes (a dozen classes at the first start).
+     */
+    static byte[] modifiedUtf8(String s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c != 0 && c < 0x80) {
+                out.write(c);
+            } else if (c < 0x800) {
+                out.write(0xc0 | c >> 6);
+                out.write(0x80 | c & 0x3f);
+            } else {
+                out.write(0xe0 | c >> 12);
+                out.write(0x80 | c >> 6 & 0x3f);
+                out.write(0x80 | c & 0x3f);
+            }
         }
+        if (out.size() > 0xffff) throw new IllegalArgumentException("longer than a class file name can be: " + s);
+        return out.toByteArray();
     }
 
     /** The length of the instruction at PC (JVMS 6.5), with the switch padding counted from CODE. */
@@ -250,6 +232,71 @@ final class CallRedirect {
 
     private static void set(int length, int... ops) {
         for (int op : ops) LENGTHS[op] = (byte) length;
+    }
+
+    /** Where the constant pool's entries are (JVMS 4.4), and where the methods begin. */
+    static final class Pool {
+        private final Reader r;
+        /** The pool's count (one more than its last index), and where it ends. */
+        final int count, end;
+        /** Each entry's offset and tag, by index (0 for the second slot of a long or double). */
+        final int[] offsets, tags;
+
+        Pool(Reader r) {
+            this.r = r;
+            if (r.u4(0) != 0xCAFEBABEL) throw new IllegalStateException("not a class file");
+            count = r.u2(8);
+            offsets = new int[count];
+            tags = new int[count];
+            int p = 10;
+            for (int i = 1; i < count; i++) {
+                int tag = r.u1(p);
+                offsets[i] = p;
+                tags[i] = tag;
+                p += entrySize(r, p, tag);
+                if (tag == 5 || tag == 6) i++; // long and double take two slots
+            }
+            end = p;
+        }
+
+        /** Where methods_count is: past the access flags, the classes, the interfaces and the fields. */
+        int methods() {
+            int p = end + 6;
+            p += 2 + 2 * r.u2(p);                 // interfaces
+            int fields = r.u2(p);
+            p += 2;
+            for (int i = 0; i < fields; i++) p = skipMember(r, p);
+            return p;
+        }
+    }
+
+    /** Class file bytes, written big-endian. */
+    static final class Bytes extends ByteArrayOutputStream {
+        Bytes u1(int v) {
+            write(v);
+            return this;
+        }
+
+        Bytes u2(int v) {
+            write(v >> 8);
+            write(v);
+            return this;
+        }
+
+        Bytes u4(int v) {
+            return u2(v >>> 16).u2(v);
+        }
+
+        Bytes bytes(byte[] b) {
+            write(b, 0, b.length);
+            return this;
+        }
+
+        /** S as a Utf8 constant's content: its length, then its modified UTF-8. */
+        Bytes utf(String s) {
+            byte[] m = modifiedUtf8(s);
+            return u2(m.length).bytes(m);
+        }
     }
 
     /** Big-endian reads. */
