@@ -45,7 +45,12 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     /** ProcessHandleImpl.completions, the JDK's waits by pid; read by the reaper only. */
     private static volatile Map<Long, ?> jdkWaits;
 
-    private ProcessHygieneHook() {}
+    /**
+     * For the agent only: ProcessBuilder's static initializer makes the one instance, as the agent
+     * rewrote it (dev.hygiene.agent.LookupHandshake), and hands it to the agent; or the agent
+     * makes it itself where it opened java.lang to itself.
+     */
+    ProcessHygieneHook() {}
 
     static Process start(String[] cmdarray, Map<String, String> environment, String dir, Redirect[] redirects,
                          boolean redirectErrorStream) throws IOException {
@@ -98,6 +103,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     @Override
     @SuppressWarnings("unchecked")
     public Object apply(Object[] a) {
+        if (a[0] instanceof String) return request(a);
         startBegins();
         try {
             Map<String, String> env = (Map<String, String>) a[1];
@@ -115,6 +121,31 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
             throw ProcessHygieneHook.<RuntimeException>unchecked(e);
         } finally {
             startEnds();
+        }
+    }
+
+    /**
+     * The agent's other requests, which it makes through {@link #apply} (this class's only member
+     * it can reach without java.lang opened to it): {"hooks", start, destroy} sets the two hooks,
+     * once (Boolean: whether they were set now); {"launchMechanism"}; {"reapOrphans", zombies,
+     * zombieChild} (Integer).
+     */
+    @SuppressWarnings("unchecked")
+    private static Object request(Object[] a) {
+        switch ((String) a[0]) {
+            case "hooks":
+                synchronized (ProcessHygieneHook.class) {
+                    if (start != null || destroy != null) return Boolean.FALSE;
+                    destroy = (Function<Object[], Object>) a[2];
+                    start = (Function<Object[], Object>) a[1];
+                    return Boolean.TRUE;
+                }
+            case "launchMechanism":
+                return launchMechanism();
+            case "reapOrphans":
+                return reapOrphans((long[]) a[1], (LongPredicate) a[2]);
+            default:
+                throw new IllegalArgumentException("no such request: " + a[0]);
         }
     }
 
@@ -146,8 +177,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
 
     /**
      * The JDK's launch mechanism (POSIX_SPAWN, VFORK or FORK), as ProcessImpl decided it: only
-     * with POSIX_SPAWN does the JDK run a helper in front of the child. The agent calls it by
-     * reflection.
+     * with POSIX_SPAWN does the JDK run a helper in front of the child.
      */
     static String launchMechanism() {
         try {
@@ -184,8 +214,8 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
      * ZOMBIE_CHILD re-reads /proc: true if the pid is now a zombie child of the JVM.
      *
      * <p>Returns how many were handed over, or -1 (nothing done) if a start is in progress. The agent
-     * calls it by reflection (an interface on this class would be one more class to load at every
-     * JVM's first start).
+     * asks for it through {@link #apply} (an interface on this class would be one more class to load
+     * at every JVM's first start).
      *
      * <p>Why this never takes an exit status that belongs to a Process (JDK 17 to 25):
      * <ul>

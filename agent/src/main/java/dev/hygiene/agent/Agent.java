@@ -14,6 +14,7 @@ import java.security.Permissions;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -24,12 +25,16 @@ import java.util.HashMap;
 /**
  * The agent's entry point, loaded by the application's class loader. It does nothing but hand over
  * to {@link Installation} in a class loader of the agent's own (parent: the platform loader), so
- * that what the agent is given access to (java.lang, to define its bridge there) is not given to
- * the application, and the agent's classes never meet the application's.
+ * that what the agent is given access to (java.lang, where its bridge lives) is not given to the
+ * application, and the agent's classes never meet the application's. Only {@link Handshake} is
+ * there for the JDK to call.
  *
  * <p>If anything fails, the application runs as if the agent were absent, and one stderr line says why.
  */
 public final class Agent {
+
+    /** The installation that succeeded (see {@link #start}), for {@link Handshake}; null before. */
+    static volatile Object[] installed;
 
     private Agent() {}
 
@@ -69,20 +74,22 @@ public final class Agent {
 
     /**
      * Installs the agent in its own loader. INSTALLATION: {agent arguments, Instrumentation, (the
-     * jar's Path, set here), attached, pid 1, deferred, (the transformer, handed back there when
-     * deferred)}; see {@link Installation}. False (and one stderr line) if
-     * it failed: the application runs as if the agent were absent.
+     * jar's Path, set here), attached, pid 1, deferred, (the transformer, set there)}; see {@link
+     * Installation}. False (and one stderr line) if it failed: the application runs as if the agent
+     * were absent.
      */
     private static boolean start(Object[] installation) {
         try {
             File jar = jarFile(Agent.class.getProtectionDomain().getCodeSource().getLocation());
             installation[2] = jar.toPath();
             Own own = new Own(new JarFile(jar, false), installation);
+            installed = installation; // before anything the installation does can initialize ProcessBuilder
             // Initialising Installation installs the agent: no reflective call, which on JDK 18+
             // spins method handles (~5 ms of start-up).
             Class.forName("dev.hygiene.agent.Installation", true, own);
             return true;
         } catch (Throwable t) {
+            installed = null;
             disabled(t);
             return false;
         }
@@ -317,6 +324,25 @@ public final class Agent {
             } catch (IOException ex) {
                 return null;
             }
+        }
+    }
+
+    /**
+     * What ProcessBuilder's static initializer makes, by reflection, and hands its lookup and then
+     * the bridge ({@code LookupHandshake}, which the agent's transformer adds to ProcessBuilder at
+     * its load): passed on to that transformer, in the agent's own loader. Public, so that code in
+     * java.base can make one without access to anything; it gives nobody else anything (the
+     * transformer takes ProcessBuilder's own lookup only, once).
+     */
+    public static final class Handshake implements Function<Object, Object> {
+        public Handshake() {}
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public Object apply(Object handed) {
+            Object[] a = installed;
+            Object transformer = a == null ? null : a[6];
+            return transformer instanceof Function ? ((Function<Object, Object>) transformer).apply(handed) : null;
         }
     }
 

@@ -34,9 +34,10 @@ public final class Installation {
     private Installation() {}
 
     /**
-     * With DEFERRED (Agent.Deferred: a process class of the JDK is loading now), the transformer is
-     * not registered but handed back in INSTALLATION[6]: Deferred gives it that class and every
-     * later one. PID_ONE: the JVM is pid 1 of its pid namespace.
+     * The transformer goes into INSTALLATION[6], where Agent.Handshake finds it. With DEFERRED
+     * (Agent.Deferred: a process class of the JDK is loading now) it is not registered: Deferred
+     * takes it from there, and gives it that class and every later one. PID_ONE: the JVM is pid 1
+     * of its pid namespace.
      */
     static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, boolean deferred,
                         Object[] installation) throws Exception {
@@ -51,8 +52,8 @@ public final class Installation {
         // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
         // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
         ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred);
-        if (deferred) installation[6] = transformer;
-        else inst.addTransformer(transformer, true);
+        installation[6] = transformer;
+        if (!deferred) inst.addTransformer(transformer, true);
         Config config = Config.load(args);
         transformer.coreFrom(config, jar.getParent(), attached);
         if (attached) {

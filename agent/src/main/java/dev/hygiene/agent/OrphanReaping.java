@@ -3,11 +3,10 @@ package dev.hygiene.agent;
 import dev.hygiene.core.Log;
 import dev.hygiene.core.Reaper;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Supplier;
 import java.util.function.ToIntBiFunction;
@@ -43,26 +42,17 @@ final class OrphanReaping {
         if (r != null) r.stop();
     }
 
-    /** ProcessHygieneHook.reapOrphans(long[], LongPredicate), called by reflection. */
+    /** ProcessHygieneHook.reapOrphans(long[], LongPredicate), a request to the bridge. */
     static final class HandOver implements ToIntBiFunction<long[], LongPredicate> {
-        private final Method reapOrphans;
+        private final Function<Object[], Object> bridge;
 
-        HandOver(Method reapOrphans) {
-            this.reapOrphans = reapOrphans;
+        HandOver(Function<Object[], Object> bridge) {
+            this.bridge = bridge;
         }
 
         @Override
         public int applyAsInt(long[] zombies, LongPredicate zombieChild) {
-            try {
-                return (Integer) reapOrphans.invoke(null, zombies, zombieChild);
-            } catch (InvocationTargetException e) {
-                Throwable t = e.getCause();
-                if (t instanceof RuntimeException) throw (RuntimeException) t;
-                if (t instanceof Error) throw (Error) t;
-                throw new IllegalStateException(t);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
-            }
+            return (Integer) bridge.apply(new Object[] {"reapOrphans", zombies, zombieChild});
         }
     }
 
@@ -79,27 +69,19 @@ final class OrphanReaping {
         @Override
         public ToIntBiFunction<long[], LongPredicate> get() {
             try {
-                // Loading ProcessBuilder rewrites it and defines the bridge (Bridge.jdk() is the bridge).
-                Class.forName("java.lang.ProcessBuilder", false, null);
+                // Loading ProcessBuilder rewrites it, initializing it defines the bridge (Bridge.jdk() is the bridge).
+                Class.forName("java.lang.ProcessBuilder", true, null);
             } catch (ClassNotFoundException e) {
                 return null;
             }
-            Object bridge = Bridge.jdk();
+            Function<Object[], Object> bridge = Bridge.jdk();
             if (transformer.disabled()) return null; // the transformer has said why
             if (bridge == null) {
                 Log.warn("the JVM is pid 1, but java.lang.ProcessBuilder was loaded before the agent: orphans are not reaped");
                 return null;
             }
-            Method reapOrphans;
-            try {
-                reapOrphans = bridge.getClass().getDeclaredMethod("reapOrphans", long[].class, LongPredicate.class);
-                reapOrphans.setAccessible(true); // java.lang is open to the agent's module (Bridge.define)
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                Log.error("the JVM is pid 1, but orphans are not reaped: " + e);
-                return null;
-            }
             if (attached && !awaitNoStartOfOldCode()) return null;
-            return new HandOver(reapOrphans);
+            return new HandOver(bridge);
         }
 
         /**

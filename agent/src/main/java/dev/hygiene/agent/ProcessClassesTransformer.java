@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.PrivilegedAction;
 import java.security.ProtectionDomain;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Rewrites three places in the JDK's process classes as they load (neither is loaded before
@@ -25,12 +26,14 @@ import java.util.function.BooleanSupplier;
  *       jspawnhelper), so that a start may run the agent's helper in its place. Optional: without
  *       it, the agent puts its helper in front of the program instead (see Starter.spawn).</li>
  * </ul>
- * The bridge is defined when ProcessBuilder is rewritten: ProcessImpl's destroy runs only for a
- * Process, which only ProcessBuilder.start makes (and on JDK 25 ProcessImpl already loads in
- * premain, through System.getenv, where defining the bridge would cost start-up time). If the
- * bridge cannot be defined, ProcessBuilder is left as it is and ProcessImpl is restored.
+ * The bridge is defined when ProcessBuilder is first initialized, with the lookup it hands over
+ * ({@link LookupHandshake}, which its rewrite adds; {@link #apply} receives it), or, where that
+ * cannot be added, when ProcessBuilder is rewritten: ProcessImpl's destroy runs only for a Process,
+ * which only ProcessBuilder.start makes (and on JDK 25 ProcessImpl already loads in premain,
+ * through System.getenv, where defining the bridge would cost start-up time). If the bridge cannot
+ * be defined there, ProcessBuilder is left as it is and ProcessImpl is restored.
  */
-final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSupplier {
+final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSupplier, Function<Object, Object> {
 
     static final String START_DESC =
             "([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
@@ -61,7 +64,9 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      */
     private final boolean retransformable;
     private volatile boolean disabled;
-    private volatile boolean destroyRedirected;
+    private volatile boolean startRedirected, destroyRedirected;
+    /** True once ProcessBuilder was given the handshake at its load: a retransformation gives it again. */
+    private volatile boolean handshake;
     /** ProcessImpl's bytes as the JDK gave them, until ProcessBuilder's rewrite is done (not retransformable only). */
     private volatile byte[] processImplAsLoaded;
     /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
@@ -84,13 +89,16 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
             byte[] out = redirect.apply(bytes);
             if (redirect == DESTROY) out = withHelperPath(out);
             // Under a SecurityManager the class load may be the application's: the definition
-            // (java.lang opened to the agent, a private lookup) is the agent's own work.
+            // (where java.lang is opened to the agent, a private lookup) is the agent's own work.
             if (redirect == START) {
-                DefineBridge.define(inst);
+                byte[] withHandshake = withHandshake(out, redefined == null);
+                if (withHandshake != null) out = withHandshake;
+                else DefineBridge.define(inst);
                 makeCore();
+                startRedirected = true;
                 processImplAsLoaded = null; // nothing to restore any more
             } else {
-                if (!retransformable && Bridge.jdk() == null) processImplAsLoaded = bytes;
+                if (!retransformable && !startRedirected) processImplAsLoaded = bytes;
                 destroyRedirected = true;
             }
             if (Log.enabled(Log.Level.DEBUG)) Log.debug("instrumented " + className.replace('/', '.'));
@@ -99,6 +107,41 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
             Log.error("cannot instrument " + className.replace('/', '.') + " (" + t
                     + "); processes are started and destroyed as without the agent");
             disable();
+            return null;
+        }
+    }
+
+    /**
+     * ProcessBuilder (its start redirected already) with {@link LookupHandshake}'s handshake, at its
+     * first LOAD, or when it is retransformed after it had it (a retransformation must keep its
+     * methods); null where it cannot have it: the bridge is then defined at once.
+     */
+    private byte[] withHandshake(byte[] processBuilder, boolean load) throws java.io.IOException {
+        if (!load) return handshake ? LookupHandshake.apply(processBuilder) : null;
+        byte[] out;
+        try {
+            // What the handshake makes: found by the application's class loader, which loaded Agent.
+            Class.forName(LookupHandshake.RECEIVER, false, ClassLoader.getSystemClassLoader());
+            out = LookupHandshake.apply(processBuilder);
+        } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
+            Log.debug("no handshake in ProcessBuilder (" + e + "): java.lang is opened to the agent");
+            return null;
+        }
+        Bridge.expectHandshake(inst);
+        handshake = true;
+        return out;
+    }
+
+    /**
+     * What ProcessBuilder's handshake hands over, through Agent.Handshake: see {@link
+     * Bridge#received}.
+     */
+    @Override
+    public Object apply(Object handed) {
+        try {
+            return DefineBridge.received(handed);
+        } catch (RuntimeException | Error e) {
+            Log.error("cannot take the bridge from ProcessBuilder: " + e);
             return null;
         }
     }
@@ -128,7 +171,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     synchronized void coreFrom(Config config, Path agentDir, boolean force) {
         this.config = config;
         this.agentDir = agentDir;
-        if (Bridge.jdk() != null || force) makeCore();
+        if (startRedirected || force) makeCore();
     }
 
     private synchronized void makeCore() {
@@ -146,7 +189,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      */
     @Override
     public boolean getAsBoolean() {
-        return disabled || Bridge.jdk() != null && destroyRedirected;
+        return disabled || startRedirected && destroyRedirected;
     }
 
     /** True once the transformer gave up: ProcessBuilder may then start children without the bridge. */
@@ -154,21 +197,29 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         return disabled;
     }
 
-    /** Bridge.define, privileged where a SecurityManager can be installed. */
-    private static final class DefineBridge implements PrivilegedAction<Void> {
+    /** Bridge.define and Bridge.received, privileged where a SecurityManager can be installed. */
+    private static final class DefineBridge implements PrivilegedAction<Object> {
         private final Instrumentation inst;
+        /** What ProcessBuilder handed over; null: Bridge.define. */
+        private final Object handed;
 
         static void define(Instrumentation inst) throws ReflectiveOperationException, java.io.IOException {
-            if (Privileged.POSSIBLE) Privileged.run(new DefineBridge(inst));
+            if (Privileged.POSSIBLE) Privileged.run(new DefineBridge(inst, null));
             else Bridge.define(inst);
         }
 
-        DefineBridge(Instrumentation inst) {
+        static Object received(Object handed) {
+            return Privileged.POSSIBLE ? Privileged.run(new DefineBridge(null, handed)) : Bridge.received(handed);
+        }
+
+        DefineBridge(Instrumentation inst, Object handed) {
             this.inst = inst;
+            this.handed = handed;
         }
 
         @Override
-        public Void run() {
+        public Object run() {
+            if (handed != null) return Bridge.received(handed);
             try {
                 Bridge.define(inst);
                 return null;

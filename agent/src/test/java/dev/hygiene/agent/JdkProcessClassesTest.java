@@ -53,7 +53,7 @@ class JdkProcessClassesTest {
         FileSystem jrt = FileSystems.getFileSystem(URI.create("jrt:/"));
         byte[] builder = ProcessClassesTransformer.START.apply(JdkClasses.javaBase(jrt, "java/lang/ProcessBuilder"));
         byte[] impl = wrong.apply(JdkClasses.javaBase(jrt, "java/lang/ProcessImpl"));
-        String out = runPatched(RUNNING, dir, builder, impl);
+        String out = runPatched(RUNNING, dir, builder, impl, false);
         assertTrue(out.contains("java.lang.VerifyError") && out.contains("java/lang/ProcessImpl.destroy(Z)V"), out);
     }
 
@@ -71,26 +71,55 @@ class JdkProcessClassesTest {
         // also defines the bridge, which needs an Instrumentation).
         assertArrayEquals(implAfter, new ProcessClassesTransformer(null, true).transform(null, "java/lang/ProcessImpl", null, null, impl));
 
-        String out = runPatched(javaHome, dir, builderAfter, implAfter);
-        assertTrue(out.contains("starts=1 destroys=1 exit=143"), "the patched JVM printed:\n" + out);
+        String out = runPatched(javaHome, dir.resolve("patched"), builderAfter, implAfter, false);
+        assertTrue(out.contains("handed=[] starts=1 destroys=1 exit=143"), "the patched JVM printed:\n" + out);
+
+        // With the handshake, and no bridge in java.base: ProcessBuilder defines it and hands it over.
+        byte[] builderHandshake = LookupHandshake.apply(builderAfter);
+        assertHandshakeAdded(builderAfter, builderHandshake);
+        out = runPatched(javaHome, dir.resolve("handshake"), builderHandshake, implAfter, true);
+        assertTrue(out.contains("handed=[lookup java.lang.ProcessBuilder full, java.lang.ProcessHygieneHook (bootstrap)]"
+                + " starts=1 destroys=1 exit=143"), "the patched JVM printed:\n" + out);
     }
 
-    /** Runs PatchedJdkMain in a JVM of JAVA_HOME with the classes patched into java.base; returns its output. */
-    private static String runPatched(Path javaHome, Path dir, byte[] builder, byte[] impl) throws Exception {
+    /**
+     * AFTER is BEFORE with LookupHandshake's method added and called at the end of the static
+     * initializer, and nothing else changed: the instructions as ASM prints them.
+     */
+    private static void assertHandshakeAdded(byte[] before, byte[] after) {
+        List<String> b = RedirectCheck.text(before), a = RedirectCheck.text(after);
+        List<String> added = new java.util.ArrayList<>(a);
+        for (String line : b) assertTrue(added.remove(line), "kept: " + line);
+        String text = String.join("\n", added);
+        assertTrue(text.contains("INVOKESTATIC java/lang/ProcessBuilder.processHygiene$bridge ()V"), text);
+        assertTrue(text.contains("private static synthetic processHygiene$bridge()V"), text);
+        assertTrue(text.contains("INVOKEVIRTUAL jdk/internal/misc/Unsafe.defineClass"), text);
+    }
+
+    /**
+     * Runs PatchedJdkMain in a JVM of JAVA_HOME with the classes patched into java.base, and the
+     * bridge too unless HANDSHAKE (ProcessBuilder defines it then); returns its output.
+     */
+    private static String runPatched(Path javaHome, Path dir, byte[] builder, byte[] impl, boolean handshake)
+            throws Exception {
         Path lang = Files.createDirectories(dir.resolve("patch/java/lang"));
         Files.write(lang.resolve("ProcessBuilder.class"), builder);
         Files.write(lang.resolve("ProcessImpl.class"), impl);
-        try (InputStream in = Bridge.class.getClassLoader().getResourceAsStream(Bridge.RESOURCE)) {
-            assertNotNull(in, Bridge.RESOURCE + " (the agent build makes it)");
-            Files.write(lang.resolve("ProcessHygieneHook.class"), in.readAllBytes());
+        if (!handshake) {
+            try (InputStream in = Bridge.class.getClassLoader().getResourceAsStream(Bridge.RESOURCE)) {
+                assertNotNull(in, Bridge.RESOURCE + " (the agent build makes it)");
+                Files.write(lang.resolve("ProcessHygieneHook.class"), in.readAllBytes());
+            }
         }
-        Path classes = Path.of(PatchedJdkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path tests = Path.of(PatchedJdkMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path output = dir.resolve("output.txt");
         Process jvm = new ProcessBuilder(List.of(javaHome.resolve("bin/java").toString(),
                 "--patch-module", "java.base=" + dir.resolve("patch"),
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED",
                 "-XX:+UnlockDiagnosticVMOptions", "-XX:+BytecodeVerificationLocal",
-                "-cp", classes.toString(), PatchedJdkMain.class.getName()))
+                "-cp", tests + java.io.File.pathSeparator + classes, PatchedJdkMain.class.getName(),
+                handshake ? "handshake" : "patched"))
                 .redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!jvm.waitFor(60, TimeUnit.SECONDS)) {
             jvm.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -8,10 +8,10 @@ import java.lang.invoke.MethodType;
  * SIGTERM or SIGKILL to a whole process group from inside the JVM, with no process started: the
  * JDK's own native behind ProcessHandle.destroy, {@code ProcessHandleImpl.destroy0(pid, startTime,
  * force)}, is {@code kill(pid, sig)} once the start time matches, and with start time 0 it does not
- * look: given -PGID it signals the group (the same on JDK 17 and 25). Only where java.lang is open to
- * this module: the agent opens it to itself before the first start (its bridge lives there); core
- * used on its own, without {@code --add-opens java.base/java.lang=...}, has no such access and
- * signals groups through the helper.
+ * look: given -PGID it signals the group (the same on JDK 17 and 25). Only with access to java.lang:
+ * the agent hands core ProcessBuilder's own lookup ({@link ProcessHygiene#javaLang}), or opens
+ * java.lang to itself where it has none; core used on its own, without {@code --add-opens
+ * java.base/java.lang=...}, has no such access and signals groups through the helper.
  *
  * <p>No SIGCONT: a stopped member acts on SIGTERM only once continued, so a caller whose group has a
  * stopped member uses the helper, which sends both.
@@ -45,7 +45,8 @@ final class GroupSignal {
     private static MethodHandle find() {
         try {
             Class<?> impl = Class.forName("java.lang.ProcessHandleImpl");
-            return MethodHandles.privateLookupIn(impl, MethodHandles.lookup()).findStatic(impl, "destroy0",
+            MethodHandles.Lookup javaLang = ProcessHygiene.javaLang;
+            return MethodHandles.privateLookupIn(impl, javaLang != null ? javaLang : MethodHandles.lookup()).findStatic(impl, "destroy0",
                     MethodType.methodType(boolean.class, long.class, long.class, boolean.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             // Not open to us (IllegalAccessException), or a JDK without it.

@@ -2,6 +2,7 @@ package dev.hygiene.core;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.lang.invoke.MethodHandles;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,19 @@ public final class ProcessHygiene {
     /** The environment variable that marks the descendants of a child (where no cgroup holds them). */
     public static final String MARKER_VARIABLE = HelperProtocol.MARKER_VAR;
 
+    /**
+     * A full-privilege lookup in java.lang, for what core reaches there ({@link GroupSignal}: the
+     * JDK's own signal to a group), where java.lang is not opened to it: the agent's. Null until
+     * given; core then looks for itself, where it may.
+     */
+    static volatile MethodHandles.Lookup javaLang;
+
     private final Lifecycle life;
+
+    /** Hands core a full-privilege lookup in java.lang (see {@link #javaLang}). */
+    public static void javaLang(MethodHandles.Lookup lookup) {
+        javaLang = lookup;
+    }
 
     public ProcessHygiene(Config config, Path agentDir) {
         this.life = new Lifecycle(this, config, agentDir);

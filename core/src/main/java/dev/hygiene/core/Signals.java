@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * SIGKILL to groups that were just seen alive, or (stop=leader-first) the stop signal to a leader
  * alone.
  *
- * <p>Isolated groups are signalled from inside the JVM where java.lang is open to the agent
+ * <p>Isolated groups are signalled from inside the JVM where the agent has access to java.lang
  * ({@link GroupSignal}: kill(-pgid), no process started), unless a member is stopped and needs
  * the SIGCONT that only the helper sends. Otherwise, where a helper runs, one helper run per call
  * signals everything: isolated groups as a whole,
