@@ -26,17 +26,32 @@ import java.util.HashMap;
  * The agent's entry point, loaded by the application's class loader. It does nothing but hand over
  * to {@link Installation} in a class loader of the agent's own (parent: the platform loader), so
  * that what the agent is given access to (java.lang, where its bridge lives) is not given to the
- * application, and the agent's classes never meet the application's. Only {@link Handshake} is
- * there for the JDK to call.
+ * application, and the agent's classes never meet the application's. Only {@link #apply} is there
+ * for the JDK to call.
  *
  * <p>If anything fails, the application runs as if the agent were absent, and one stderr line says why.
  */
-public final class Agent {
+public final class Agent implements Function<Object, Object> {
 
-    /** The installation that succeeded (see {@link #start}), for {@link Handshake}; null before. */
+    /** The installation that succeeded (see {@link #start}), for {@link #apply}; null before. */
     static volatile Object[] installed;
 
     private Agent() {}
+
+    /**
+     * What ProcessBuilder's static initializer, as the agent's transformer rewrote it at its load
+     * ({@code LookupHandshake}), hands over, on an instance it makes without a constructor (this
+     * class is loaded already, and has no state): its lookup, then the bridge. Passed on to that
+     * transformer, in the agent's own loader; whoever else calls this gets nothing from it (the
+     * transformer takes ProcessBuilder's own lookup only, once).
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public Object apply(Object handed) {
+        Object[] a = installed;
+        Object transformer = a == null ? null : a[6];
+        return transformer instanceof Function ? ((Function<Object, Object>) transformer).apply(handed) : null;
+    }
 
     /**
      * A JVM that is pid 1 of its pid namespace installs at once: it reaps the orphans that land on
@@ -324,25 +339,6 @@ public final class Agent {
             } catch (IOException ex) {
                 return null;
             }
-        }
-    }
-
-    /**
-     * What ProcessBuilder's static initializer makes, by reflection, and hands its lookup and then
-     * the bridge ({@code LookupHandshake}, which the agent's transformer adds to ProcessBuilder at
-     * its load): passed on to that transformer, in the agent's own loader. Public, so that code in
-     * java.base can make one without access to anything; it gives nobody else anything (the
-     * transformer takes ProcessBuilder's own lookup only, once).
-     */
-    public static final class Handshake implements Function<Object, Object> {
-        public Handshake() {}
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public Object apply(Object handed) {
-            Object[] a = installed;
-            Object transformer = a == null ? null : a[6];
-            return transformer instanceof Function ? ((Function<Object, Object>) transformer).apply(handed) : null;
         }
     }
 

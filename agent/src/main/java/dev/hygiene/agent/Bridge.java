@@ -59,7 +59,7 @@ final class Bridge {
 
     /**
      * What ProcessBuilder's handshake hands over (see {@link LookupHandshake}), through
-     * Agent.Handshake: its own lookup, for which this returns the bridge's class file (core keeps
+     * Agent.apply: its own lookup, for which this returns the bridge's class file (core keeps
      * the lookup: {@link ProcessHygiene#javaLang}); what kept the JDK from defining it, if anything
      * did, after which it is defined with the lookup (or java.lang is opened to the agent); then
      * the bridge, whose hooks are set and which {@link #jdk()} is from then on (TRUE). Anything

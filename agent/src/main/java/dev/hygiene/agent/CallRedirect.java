@@ -60,10 +60,9 @@ final class CallRedirect {
      *         more than one), or the constant pool has no room for six more entries
      */
     byte[] apply(byte[] b) {
-        Reader r = new Reader(b);
-        Pool pool = new Pool(r);
-        int count = pool.count, poolEnd = pool.end;
-        int[] offsets = pool.offsets, tags = pool.tags;
+        Reader r = new Reader(b).readPool();
+        int count = r.count, poolEnd = r.poolEnd;
+        int[] offsets = r.offsets, tags = r.tags;
 
         // The constant pool entries of the call to find.
         boolean[] target = new boolean[count];
@@ -77,7 +76,7 @@ final class CallRedirect {
                     && utf8Is(r, offsets, r.u2(offsets[nat] + 3), descUtf);
         }
 
-        int p = pool.methods();
+        int p = r.methods();
         int methods = r.u2(p);
         p += 2;
         byte[] out = b.clone();
@@ -234,42 +233,6 @@ final class CallRedirect {
         for (int op : ops) LENGTHS[op] = (byte) length;
     }
 
-    /** Where the constant pool's entries are (JVMS 4.4), and where the methods begin. */
-    static final class Pool {
-        private final Reader r;
-        /** The pool's count (one more than its last index), and where it ends. */
-        final int count, end;
-        /** Each entry's offset and tag, by index (0 for the second slot of a long or double). */
-        final int[] offsets, tags;
-
-        Pool(Reader r) {
-            this.r = r;
-            if (r.u4(0) != 0xCAFEBABEL) throw new IllegalStateException("not a class file");
-            count = r.u2(8);
-            offsets = new int[count];
-            tags = new int[count];
-            int p = 10;
-            for (int i = 1; i < count; i++) {
-                int tag = r.u1(p);
-                offsets[i] = p;
-                tags[i] = tag;
-                p += entrySize(r, p, tag);
-                if (tag == 5 || tag == 6) i++; // long and double take two slots
-            }
-            end = p;
-        }
-
-        /** Where methods_count is: past the access flags, the classes, the interfaces and the fields. */
-        int methods() {
-            int p = end + 6;
-            p += 2 + 2 * r.u2(p);                 // interfaces
-            int fields = r.u2(p);
-            p += 2;
-            for (int i = 0; i < fields; i++) p = skipMember(r, p);
-            return p;
-        }
-    }
-
     /** Class file bytes, written big-endian. */
     static final class Bytes extends ByteArrayOutputStream {
         Bytes u1(int v) {
@@ -299,12 +262,44 @@ final class CallRedirect {
         }
     }
 
-    /** Big-endian reads. */
+    /** Big-endian reads; of a class file, with {@link #readPool}, where its constant pool's entries are. */
     static final class Reader {
         final byte[] b;
+        /** The pool's count (one more than its last index), and where it ends: see {@link #readPool}. */
+        int count, poolEnd;
+        /** Each entry's offset and tag, by index (0 for the second slot of a long or double). */
+        int[] offsets, tags;
 
         Reader(byte[] b) {
             this.b = b;
+        }
+
+        /** Reads where the constant pool's entries are (JVMS 4.4): this, a class file. */
+        Reader readPool() {
+            if (u4(0) != 0xCAFEBABEL) throw new IllegalStateException("not a class file");
+            count = u2(8);
+            offsets = new int[count];
+            tags = new int[count];
+            int p = 10;
+            for (int i = 1; i < count; i++) {
+                int tag = u1(p);
+                offsets[i] = p;
+                tags[i] = tag;
+                p += entrySize(this, p, tag);
+                if (tag == 5 || tag == 6) i++; // long and double take two slots
+            }
+            poolEnd = p;
+            return this;
+        }
+
+        /** Where methods_count is: past the access flags, the classes, the interfaces and the fields. */
+        int methods() {
+            int p = poolEnd + 6;
+            p += 2 + 2 * u2(p);                   // interfaces
+            int fields = u2(p);
+            p += 2;
+            for (int i = 0; i < fields; i++) p = skipMember(this, p);
+            return p;
         }
 
         int u1(int p) {

@@ -34,7 +34,7 @@ public final class Installation {
     private Installation() {}
 
     /**
-     * The transformer goes into INSTALLATION[6], where Agent.Handshake finds it. With DEFERRED
+     * The transformer goes into INSTALLATION[6], where Agent.apply finds it. With DEFERRED
      * (Agent.Deferred: a process class of the JDK is loading now) it is not registered: Deferred
      * takes it from there, and gives it that class and every later one. PID_ONE: the JVM is pid 1
      * of its pid namespace.

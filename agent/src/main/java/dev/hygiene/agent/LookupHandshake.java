@@ -16,7 +16,7 @@ import java.util.Map;
  * private static synthetic void processHygiene$bridge() {
  *     try {
  *         Function<Object, Object> agent = (Function<Object, Object>) Unsafe.getUnsafe().allocateInstance(
- *                 Class.forName("dev.hygiene.agent.Agent$Handshake", true, ClassLoader.getSystemClassLoader()));
+ *                 Class.forName("dev.hygiene.agent.Agent", true, ClassLoader.getSystemClassLoader()));
  *         byte[] bridge = (byte[]) agent.apply(MethodHandles.lookup()); // the bridge's class file
  *         try {
  *             Unsafe.getUnsafe().defineClass("java.lang.ProcessHygieneHook", bridge, 0, bridge.length, null, null);
@@ -29,8 +29,8 @@ import java.util.Map;
  * }
  * }</pre>
  * No reflective call (on JDK 18 and later each kind spins method handles): java.base calls
- * java.base, and one public interface of the agent's (Agent.Handshake has no state: made without
- * its constructor, it is complete). What it hands over reaches nobody but the agent: the lookup is
+ * java.base, and the agent through a JDK interface (Agent, loaded already, has no state: made
+ * without its constructor, it is complete). What it hands over reaches nobody but the agent: the lookup is
  * ProcessBuilder's own, which the application cannot have, and {@link Bridge#received} gives the
  * class file for nothing else and takes only the bridge, once. The agent keeps the lookup for what
  * else it needs in java.lang (core's GroupSignal).
@@ -44,31 +44,78 @@ import java.util.Map;
 final class LookupHandshake {
 
     static final String METHOD = "processHygiene$bridge";
-    /** Agent.Handshake, as Class.forName takes it. */
-    static final String RECEIVER = "dev.hygiene.agent.Agent$Handshake";
+    /** What ProcessBuilder hands over to: Agent, as Class.forName takes it. */
+    static final String RECEIVER = "dev.hygiene.agent.Agent";
 
     private static final int ACC_STATIC = 0x0008, ACC_PRIVATE = 0x0002, ACC_SYNTHETIC = 0x1000;
     private static final int RETURN = 0xb1;
     private static final byte[] CLINIT = CallRedirect.modifiedUtf8("<clinit>"), VOID = CallRedirect.modifiedUtf8("()V");
 
-    private LookupHandshake() {}
+    private final CallRedirect.Bytes out = new CallRedirect.Bytes();
+    private final Map<String, Integer> made = new HashMap<>();
+    /** The class's own Class constant (this_class). */
+    private final int thisClass;
+    private int next;
+
+    /** While ProcessBuilder is rewritten: the constants appended to its pool of NEXT entries, each once. */
+    private LookupHandshake(int next, int thisClass) {
+        this.next = next;
+        this.thisClass = thisClass;
+    }
+
+    private int utf8(String s) {
+        return add("u" + s, CallRedirect.UTF8, s, 0, 0);
+    }
+
+    private int string(String s) {
+        return add("s" + s, CallRedirect.STRING, null, utf8(s), -1);
+    }
+
+    private int classRef(String internalName) {
+        return add("c" + internalName, CallRedirect.CLASS, null, utf8(internalName), -1);
+    }
+
+    private int methodref(boolean onInterface, int owner, String name, String desc) {
+        int nat = add("n" + name + desc, CallRedirect.NAME_AND_TYPE, null, utf8(name), utf8(desc));
+        return add("m" + owner + "." + name + desc,
+                onInterface ? CallRedirect.INTERFACE_METHODREF : CallRedirect.METHODREF, null, owner, nat);
+    }
+
+    /** Appends the entry KEY (TAG, then UTF or the indexes A and B, -1 for none), unless made already. */
+    private int add(String key, int tag, String utf, int a, int b) {
+        Integer known = made.get(key);
+        if (known != null) return known;
+        out.u1(tag);
+        if (utf != null) {
+            out.utf(utf);
+        } else {
+            out.u2(a);
+            if (b >= 0) out.u2(b);
+        }
+        int index = next++;
+        made.put(key, index);
+        return index;
+    }
+
+    private byte[] bytes() {
+        return out.toByteArray();
+    }
 
     /** ProcessBuilder (B, its call of ProcessImpl.start already redirected) with the handshake added. */
     static byte[] apply(byte[] b) {
-        CallRedirect.Reader r = new CallRedirect.Reader(b);
-        CallRedirect.Pool pool = new CallRedirect.Pool(r);
-        int methodsAt = pool.methods();
+        CallRedirect.Reader r = new CallRedirect.Reader(b).readPool();
+        int methodsAt = r.methods();
         int methods = r.u2(methodsAt);
         int p = methodsAt + 2;
         int codeAttribute = -1;
         for (int i = 0; i < methods; i++) {
             int start = p;
             p = CallRedirect.skipMember(r, p);
-            if (!CallRedirect.utf8Is(r, pool.offsets, r.u2(start + 2), CLINIT)
-                    || !CallRedirect.utf8Is(r, pool.offsets, r.u2(start + 4), VOID)) continue;
+            if (!CallRedirect.utf8Is(r, r.offsets, r.u2(start + 2), CLINIT)
+                    || !CallRedirect.utf8Is(r, r.offsets, r.u2(start + 4), VOID)) continue;
             int a = start + 8;
             for (int k = 0, attrs = r.u2(start + 6); k < attrs; k++) {
-                if (CallRedirect.utf8Is(r, pool.offsets, r.u2(a), CallRedirect.CODE)) codeAttribute = a;
+                if (CallRedirect.utf8Is(r, r.offsets, r.u2(a), CallRedirect.CODE)) codeAttribute = a;
                 a += 6 + (int) r.u4(a + 2);
             }
         }
@@ -86,23 +133,23 @@ final class LookupHandshake {
             throw new IllegalStateException("the static initializer does not end in its one return");
         }
 
-        Constants c = new Constants(pool.count, r.u2(pool.end + 2));
+        LookupHandshake c = new LookupHandshake(r.count, r.u2(r.poolEnd + 2));
         int handshake = c.methodref(false, c.thisClass, METHOD, "()V");
         byte[] method = handshakeMethod(c);
         byte[] constants = c.bytes();
         if (c.next > 0xffff) throw new IllegalStateException("constant pool full");
 
         ByteArrayOutputStream out = new ByteArrayOutputStream(b.length + constants.length + method.length + 3);
-        byte[] head = Arrays.copyOfRange(b, 0, pool.end);
+        byte[] head = Arrays.copyOfRange(b, 0, r.poolEnd);
         head[8] = (byte) (c.next >> 8);
         head[9] = (byte) c.next;
         out.write(head, 0, head.length);
         out.write(constants, 0, constants.length);
         // Up to the static initializer's Code attribute's lengths, which grow by 3; its code up
         // to its return; the call; the rest of the methods, one more of them.
-        byte[] middle = Arrays.copyOfRange(b, pool.end, code + codeLength - 1);
-        int countAt = methodsAt - pool.end, attributeLengthAt = codeAttribute + 2 - pool.end;
-        int codeLengthAt = codeAttribute + 10 - pool.end;
+        byte[] middle = Arrays.copyOfRange(b, r.poolEnd, code + codeLength - 1);
+        int countAt = methodsAt - r.poolEnd, attributeLengthAt = codeAttribute + 2 - r.poolEnd;
+        int codeLengthAt = codeAttribute + 10 - r.poolEnd;
         put2(middle, countAt, methods + 1);
         put4(middle, attributeLengthAt, r.u4(codeAttribute + 2) + 3);
         put4(middle, codeLengthAt, codeLength + 3);
@@ -117,7 +164,7 @@ final class LookupHandshake {
     }
 
     /** The added method, as in the class comment: its constants are appended to C. */
-    private static byte[] handshakeMethod(Constants c) {
+    private static byte[] handshakeMethod(LookupHandshake c) {
         int name = c.utf8(METHOD), desc = c.utf8("()V"), codeName = c.utf8("Code"), frames = c.utf8("StackMapTable");
         int receiver = c.string(RECEIVER);
         int systemLoader = c.methodref(false, c.classRef("java/lang/ClassLoader"), "getSystemClassLoader",
@@ -142,7 +189,7 @@ final class LookupHandshake {
 
         CallRedirect.Bytes k = new CallRedirect.Bytes();
         k.u1(0xb8).u2(getUnsafe);                 //  0 invokestatic Unsafe.getUnsafe
-        k.u1(0x13).u2(receiver);                  //  3 ldc_w "dev.hygiene.agent.Agent$Handshake"
+        k.u1(0x13).u2(receiver);                  //  3 ldc_w "dev.hygiene.agent.Agent"
         k.u1(0x04);                               //  6 iconst_1
         k.u1(0xb8).u2(systemLoader);              //  7 invokestatic ClassLoader.getSystemClassLoader
         k.u1(0xb8).u2(forName);                   // 10 invokestatic Class.forName
@@ -216,57 +263,5 @@ final class LookupHandshake {
     private static void put4(byte[] b, int at, long v) {
         put2(b, at, (int) (v >>> 16));
         put2(b, at + 2, (int) v);
-    }
-
-    /** Constants appended to a pool of NEXT entries, each once. */
-    private static final class Constants {
-        private final CallRedirect.Bytes out = new CallRedirect.Bytes();
-        private final Map<String, Integer> made = new HashMap<>();
-        /** The class's own Class constant (this_class). */
-        final int thisClass;
-        int next;
-
-        Constants(int next, int thisClass) {
-            this.next = next;
-            this.thisClass = thisClass;
-        }
-
-        int utf8(String s) {
-            return add("u" + s, CallRedirect.UTF8, s, 0, 0);
-        }
-
-        int string(String s) {
-            return add("s" + s, CallRedirect.STRING, null, utf8(s), -1);
-        }
-
-        int classRef(String internalName) {
-            return add("c" + internalName, CallRedirect.CLASS, null, utf8(internalName), -1);
-        }
-
-        int methodref(boolean onInterface, int owner, String name, String desc) {
-            int nat = add("n" + name + desc, CallRedirect.NAME_AND_TYPE, null, utf8(name), utf8(desc));
-            return add("m" + owner + "." + name + desc,
-                    onInterface ? CallRedirect.INTERFACE_METHODREF : CallRedirect.METHODREF, null, owner, nat);
-        }
-
-        /** Appends the entry KEY (TAG, then UTF or the indexes A and B, -1 for none), unless made already. */
-        private int add(String key, int tag, String utf, int a, int b) {
-            Integer known = made.get(key);
-            if (known != null) return known;
-            out.u1(tag);
-            if (utf != null) {
-                out.utf(utf);
-            } else {
-                out.u2(a);
-                if (b >= 0) out.u2(b);
-            }
-            int index = next++;
-            made.put(key, index);
-            return index;
-        }
-
-        byte[] bytes() {
-            return out.toByteArray();
-        }
     }
 }

@@ -120,7 +120,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         if (!load) return handshake ? LookupHandshake.apply(processBuilder) : null;
         byte[] out;
         try {
-            // What the handshake makes: found by the application's class loader, which loaded Agent.
+            // What the handshake calls: Agent, as the application's class loader (which loaded it) finds it.
             Class.forName(LookupHandshake.RECEIVER, false, ClassLoader.getSystemClassLoader());
             out = LookupHandshake.apply(processBuilder);
         } catch (ClassNotFoundException | RuntimeException | LinkageError e) {
@@ -133,7 +133,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     }
 
     /**
-     * What ProcessBuilder's handshake hands over, through Agent.Handshake: see {@link
+     * What ProcessBuilder's handshake hands over, through Agent.apply: see {@link
      * Bridge#received}.
      */
     @Override

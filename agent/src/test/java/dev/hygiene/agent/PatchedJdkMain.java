@@ -16,7 +16,7 @@ import java.util.function.Function;
  *
  * <p>With the argument {@code patched} the bridge is patched into java.base too, and its hooks are
  * set by reflection. With {@code handshake} ProcessBuilder has LookupHandshake's handshake and the
- * bridge is not there: this stands in for the agent's transformer behind Agent.Handshake, gives
+ * bridge is not there: this stands in for the agent's transformer behind Agent.apply, gives
  * ProcessBuilder the bridge's class file for its lookup, sets the hooks of the bridge it hands
  * back (with the bridge's own request), and prints what it was handed.
  */
