@@ -166,13 +166,23 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
         h = jdkHelperPath;
         if (h != null) return h;
         try {
-            Field f = ProcessImpl.class.getDeclaredField("helperpath");
-            f.setAccessible(true);
-            h = (byte[]) f.get(null);
+            h = (byte[]) staticField(ProcessImpl.class, "helperpath");
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException("cannot read ProcessImpl.helperpath: " + e, e);
         }
         return jdkHelperPath = h;
+    }
+
+    /**
+     * The static field NAME of OWNER (initialized first), read through the JDK's internal Unsafe
+     * rather than Field.get: a reflective read makes a field accessor (three classes outside the
+     * JDK's shared archive on JDK 17, method handles on JDK 18 and later) at the first start.
+     */
+    private static Object staticField(Class<?> owner, String name) throws NoSuchFieldException {
+        Field f = owner.getDeclaredField(name);
+        jdk.internal.misc.Unsafe u = jdk.internal.misc.Unsafe.getUnsafe();
+        u.ensureClassInitialized(owner);
+        return u.getReferenceVolatile(u.staticFieldBase(f), u.staticFieldOffset(f));
     }
 
     /**
@@ -181,9 +191,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
      */
     static String launchMechanism() {
         try {
-            Field f = ProcessImpl.class.getDeclaredField("launchMechanism");
-            f.setAccessible(true);
-            return ((Enum<?>) f.get(null)).name();
+            return ((Enum<?>) staticField(ProcessImpl.class, "launchMechanism")).name();
         } catch (ReflectiveOperationException | RuntimeException e) {
             return "unknown (" + e + ")";
         }
@@ -271,10 +279,8 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
         Map<Long, ?> waits = jdkWaits;
         if (waits != null) return waits;
         try {
-            Field f = ProcessHandleImpl.class.getDeclaredField("completions");
-            f.setAccessible(true);
             @SuppressWarnings("unchecked")
-            Map<Long, ?> m = (Map<Long, ?>) f.get(null);
+            Map<Long, ?> m = (Map<Long, ?>) staticField(ProcessHandleImpl.class, "completions");
             if (m == null) throw new IllegalStateException("ProcessHandleImpl.completions is null");
             return jdkWaits = m;
         } catch (ReflectiveOperationException e) {
