@@ -228,7 +228,10 @@ public final class Agent implements Function<Object, Object> {
      * costs ~4 ms of start-up in URL connection classes), and its classes from one entry, {@value
      * #CLASSES} (written by the build: agent/src/build/BundleClasses.java): a jar entry read in the
      * interpreter costs ~0.16 ms, ~9 ms for the ~55 classes of the first start, where that one entry
-     * costs ~3 ms (measured). A class it lacks is read from its own entry.
+     * costs ~3 ms (measured). The classes no first start needs (the ending half, the attach and
+     * reaper paths, the configuration's parser...) are in a second entry, {@value #LATER}, read
+     * when the first of them is: the first start's entry is a third smaller. A class neither holds
+     * is read from its own entry.
      *
      * <p>Its classes get a protection domain of their own with AllPermission, fixed (not looked up
      * in the security policy, which an application may replace at run time, as the JDK's own
@@ -245,8 +248,13 @@ public final class Agent implements Function<Object, Object> {
             registerAsParallelCapable();
         }
 
-        /** The agent's classes in one resource: "PHC1", then per class its name, length and bytes. */
+        /**
+         * The classes a first start needs, in one resource: "PHC1", then per class its name,
+         * length and bytes (agent/src/build/first-start-classes.txt names them).
+         */
         static final String CLASSES = "dev/hygiene/agent/classes.bin";
+        /** The agent's other classes, in the same format. */
+        static final String LATER = "dev/hygiene/agent/classes-later.bin";
 
         private final JarFile jar;
         private final ProtectionDomain domain;
@@ -255,20 +263,24 @@ public final class Agent implements Function<Object, Object> {
         private final byte[] classes;
         /** Where each class is in {@link #classes}: offset (high half) and length (low half), by binary name. */
         private final HashMap<String, Long> index = new HashMap<>(128);
+        /** The content of {@link #LATER}, once read (then {@link #laterIndex} is filled); both guarded by laterIndex. */
+        private byte[] later;
+        private boolean laterRead;
+        private final HashMap<String, Long> laterIndex = new HashMap<>(64);
 
         Own(JarFile jar, Object[] installation) {
             super("process-hygiene", ClassLoader.getPlatformClassLoader());
             this.jar = jar;
             this.domain = Runtime.version().feature() < 24 ? UnderSecurityManager.allPermissions() : null; // 24+: no SecurityManager
             this.installation = installation;
-            this.classes = indexClasses();
+            this.classes = indexClasses(CLASSES, index);
         }
 
-        /** Reads {@link #CLASSES} and fills {@link #index}; null (index empty) if absent or not well formed. */
-        private byte[] indexClasses() {
+        /** Reads the bundle ENTRY and fills INTO; null (INTO empty) if absent or not well formed. */
+        private byte[] indexClasses(String entry, HashMap<String, Long> into) {
             byte[] b;
             try {
-                b = read(CLASSES);
+                b = read(entry);
             } catch (IOException e) {
                 return null;
             }
@@ -284,11 +296,11 @@ public final class Agent implements Function<Object, Object> {
                 int length = (b[p] & 0xff) << 24 | (b[p + 1] & 0xff) << 16 | (b[p + 2] & 0xff) << 8 | (b[p + 3] & 0xff);
                 p += 4;
                 if (length < 0 || b.length - p < length) break;
-                index.put(name, (long) p << 32 | length);
+                into.put(name, (long) p << 32 | length);
                 p += length;
             }
             if (p == b.length) return b;
-            index.clear(); // damaged: each class from its own entry
+            into.clear(); // damaged: each class from its own entry
             return null;
         }
 
@@ -303,6 +315,16 @@ public final class Agent implements Function<Object, Object> {
             if (!name.startsWith("dev.hygiene.")) throw new ClassNotFoundException(name);
             Long at = index.get(name);
             if (at != null) return defineClass(name, classes, (int) (at >>> 32), (int) (long) at, domain);
+            byte[] rest;
+            synchronized (laterIndex) {
+                if (!laterRead) {
+                    later = indexClasses(LATER, laterIndex);
+                    laterRead = true;
+                }
+                rest = later;
+                at = laterIndex.get(name);
+            }
+            if (at != null) return defineClass(name, rest, (int) (at >>> 32), (int) (long) at, domain);
             try {
                 byte[] b = read(name.replace('.', '/') + ".class");
                 if (b == null) throw new ClassNotFoundException(name);

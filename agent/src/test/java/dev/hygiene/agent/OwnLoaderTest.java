@@ -23,9 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * The agent's own loader (Agent.Own) defines its classes from the one resource the build writes
- * (agent/src/build/BundleClasses.java), and from a class's own entry where that resource lacks it
- * or is damaged; it never defines a class from the application's side of the jar.
+ * The agent's own loader (Agent.Own) defines its classes from the two resources the build writes
+ * (agent/src/build/BundleClasses.java: the first start's classes, and the others), and from a
+ * class's own entry where they lack it or are damaged; it never defines a class from the
+ * application's side of the jar.
  */
 class OwnLoaderTest {
 
@@ -46,6 +47,30 @@ class OwnLoaderTest {
             assertEquals(NAME, c.getName());
         }
     }
+
+    @Test
+    void definesFromTheSecondBundleWhatTheFirstLacks() throws Exception {
+        String other = "dev.hygiene.agent.OwnLoaderTest$Other";
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put(Agent.Own.CLASSES, bundle(NAME, classBytes(NAME)));
+        entries.put(Agent.Own.LATER, bundle(other, classBytes(other)));
+        try (JarFile j = new JarFile(jar(entries).toFile(), false)) {
+            Agent.Own own = new Agent.Own(j, new Object[0]);
+            assertEquals(NAME, own.loadClass(NAME).getName());
+            Class<?> c = own.loadClass(other);
+            assertSame(own, c.getClassLoader());
+            assertNotSame(Other.class, c);
+        }
+        // Without the second bundle (or with a damaged one), a class still comes from its own entry.
+        entries.put(Agent.Own.LATER, Arrays.copyOf(bundle(other, classBytes(other)), 12));
+        entries.put(other.replace('.', '/') + ".class", classBytes(other));
+        try (JarFile j = new JarFile(jar(entries).toFile(), false)) {
+            assertEquals(other, new Agent.Own(j, new Object[0]).loadClass(other).getName());
+        }
+    }
+
+    /** A second class for the second bundle. */
+    static final class Other {}
 
     @Test
     void aDamagedBundleLeavesEachClassToItsOwnEntry() throws Exception {

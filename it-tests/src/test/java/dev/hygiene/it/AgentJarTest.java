@@ -64,38 +64,52 @@ class AgentJarTest {
     }
 
     /**
-     * The agent's own loader reads its classes from one resource (Agent.Own): core's classes are
-     * there, and nowhere else in the jar; the entry point is not (the application's loader loads it).
+     * The agent's own loader reads its classes from two resources (Agent.Own): those of the first
+     * start, and the others (the ending of groups, attach...); core's classes are there, each in
+     * one of them, and nowhere else in the jar; the entry point is not (the application's loader
+     * loads it).
      */
     @Test
-    void theAgentsClassesAreBundledInOneResource() throws IOException {
+    void theAgentsClassesAreBundledInTwoResources() throws IOException {
         try (JarFile jar = new JarFile(AppJvm.agentJar().toFile())) {
-            JarEntry bundle = jar.getJarEntry("dev/hygiene/agent/classes.bin");
-            assertNotNull(bundle, "dev/hygiene/agent/classes.bin");
-            byte[] b;
-            try (java.io.InputStream in = jar.getInputStream(bundle)) {
-                b = in.readAllBytes();
-            }
-            java.io.DataInputStream data = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b));
-            byte[] magic = new byte[4];
-            data.readFully(magic);
-            assertEquals("PHC1", new String(magic, java.nio.charset.StandardCharsets.US_ASCII));
-            List<String> names = new ArrayList<>();
-            while (data.available() > 0) {
-                byte[] name = new byte[data.readUnsignedShort()];
-                data.readFully(name);
-                names.add(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
-                data.skipBytes(data.readInt());
-            }
-            assertTrue(names.contains("dev.hygiene.core.ProcessHygiene"), names.toString());
-            assertTrue(names.contains("dev.hygiene.agent.Installation"), names.toString());
-            assertTrue(!names.contains("dev.hygiene.agent.Agent"), "the entry point is the application loader's");
+            List<String> first = bundled(jar, "dev/hygiene/agent/classes.bin");
+            List<String> later = bundled(jar, "dev/hygiene/agent/classes-later.bin");
+            assertTrue(first.contains("dev.hygiene.core.ProcessHygiene"), first.toString());
+            assertTrue(first.contains("dev.hygiene.agent.Installation"), first.toString());
+            assertTrue(later.contains("dev.hygiene.core.Escalation"), later.toString());
+            List<String> both = new ArrayList<>(first);
+            both.retainAll(later);
+            assertEquals(List.of(), both, "classes in both bundles");
+            assertTrue(!first.contains("dev.hygiene.agent.Agent") && !later.contains("dev.hygiene.agent.Agent"),
+                    "the entry point is the application loader's");
             List<String> coreEntries = new ArrayList<>();
             for (JarEntry e : Collections.list(jar.entries())) {
                 if (e.getName().startsWith("dev/hygiene/core/") && e.getName().endsWith(".class")) coreEntries.add(e.getName());
             }
-            assertEquals(List.of(), coreEntries, "core's classes outside the bundle");
+            assertEquals(List.of(), coreEntries, "core's classes outside the bundles");
         }
+    }
+
+    /** The binary names of the classes in the bundle NAME of JAR ("PHC1", then name, length, bytes per class). */
+    private static List<String> bundled(JarFile jar, String name) throws IOException {
+        JarEntry bundle = jar.getJarEntry(name);
+        assertNotNull(bundle, name);
+        byte[] b;
+        try (java.io.InputStream in = jar.getInputStream(bundle)) {
+            b = in.readAllBytes();
+        }
+        java.io.DataInputStream data = new java.io.DataInputStream(new java.io.ByteArrayInputStream(b));
+        byte[] magic = new byte[4];
+        data.readFully(magic);
+        assertEquals("PHC1", new String(magic, java.nio.charset.StandardCharsets.US_ASCII), name);
+        List<String> names = new ArrayList<>();
+        while (data.available() > 0) {
+            byte[] n = new byte[data.readUnsignedShort()];
+            data.readFully(n);
+            names.add(new String(n, java.nio.charset.StandardCharsets.US_ASCII));
+            data.skipBytes(data.readInt());
+        }
+        return names;
     }
 
     @Test
