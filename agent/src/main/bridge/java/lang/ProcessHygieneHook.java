@@ -127,8 +127,8 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     /**
      * The agent's other requests, which it makes through {@link #apply} (this class's only member
      * it can reach without java.lang opened to it): {"hooks", start, destroy} sets the two hooks,
-     * once (Boolean: whether they were set now); {"launchMechanism"}; {"reapOrphans", zombies,
-     * zombieChild} (Integer).
+     * once (Boolean: whether they were set now); {"launchMechanism"}; {"cleaner"} (the JDK's
+     * common Cleaner, whose thread runs already); {"reapOrphans", zombies, zombieChild} (Integer).
      */
     @SuppressWarnings("unchecked")
     private static Object request(Object[] a) {
@@ -142,6 +142,8 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
                 }
             case "launchMechanism":
                 return launchMechanism();
+            case "cleaner":
+                return jdk.internal.ref.CleanerFactory.cleaner();
             case "reapOrphans":
                 return reapOrphans((long[]) a[1], (LongPredicate) a[2]);
             default:

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.Cleaner;
 import java.lang.reflect.Constructor;
 import java.util.Map;
 import java.util.Set;
@@ -125,10 +126,18 @@ final class Bridge {
         }
     }
 
-    /** Sets the hooks of BRIDGE (the only place they are set), which {@link #jdk()} is from then on. */
+    /**
+     * Sets the hooks of BRIDGE (the only place they are set), which {@link #jdk()} is from then on,
+     * and hands core the JDK's common Cleaner (see {@link ProcessHygiene#sharedCleaner}).
+     */
     private static void adopt(Function<Object[], Object> bridge) {
         bridge.apply(new Object[] {"hooks", new Hooks.Start(), new Hooks.Destroy()});
         jdk = bridge;
+        try {
+            ProcessHygiene.sharedCleaner((Cleaner) bridge.apply(new Object[] {"cleaner"}));
+        } catch (RuntimeException e) {
+            Log.debug("no common Cleaner from the JDK (" + e + "): the agent makes its own");
+        }
     }
 
     /** Whether the JDK runs a helper in place of its jspawnhelper when asked: null until known. */

@@ -3,6 +3,7 @@ package dev.hygiene.core;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.Cleaner;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,15 @@ public final class ProcessHygiene {
     /** Hands core a full-privilege lookup in java.lang (see {@link #javaLang}). */
     public static void javaLang(MethodHandles.Lookup lookup) {
         javaLang = lookup;
+    }
+
+    /**
+     * Hands core a Cleaner whose thread runs already (the agent's: the JDK's common one), to learn
+     * of a Process the application dropped without a thread of its own at the first start (making
+     * one cost it 1 to 2 ms, measured). Without one, core makes its own when it first needs it.
+     */
+    public static void sharedCleaner(Cleaner cleaner) {
+        Registry.shared = cleaner;
     }
 
     public ProcessHygiene(Config config, Path agentDir) {

@@ -9,13 +9,20 @@ import java.util.function.Consumer;
 
 /**
  * The live groups, by leader pid, and the {@link Cleaner} that reports a {@link Process} the
- * application dropped.
+ * application dropped (the JDK's common one where the agent hands it over, else one of its own).
  *
  * <p>The JDK keeps a Process strongly reachable until its child exits, so the Cleaner fires only
  * after the leader is gone and the application no longer holds the Process: exactly when what is
  * left of the group has become orphans. The cleaning action holds the group, never the Process.
  */
 final class Registry {
+
+    /**
+     * A Cleaner whose thread runs already, handed over by the agent ({@link
+     * ProcessHygiene#sharedCleaner}: the JDK's common one), or null: then a Cleaner of its own is
+     * made at the first registration, with its thread.
+     */
+    static volatile Cleaner shared;
 
     private final ConcurrentHashMap<Long, ProcessGroup> live = new ConcurrentHashMap<>();
     private final Consumer<ProcessGroup> onDropped;
@@ -61,7 +68,8 @@ final class Registry {
             synchronized (this) {
                 c = cleaner;
                 if (c == null) {
-                    c = Cleaner.create(new CleanerThreads());
+                    c = shared;
+                    if (c == null) c = Cleaner.create(new CleanerThreads());
                     cleaner = c;
                 }
             }
@@ -78,7 +86,11 @@ final class Registry {
         }
     }
 
-    /** The cleaning action: static, so it cannot capture the Process. */
+    /**
+     * The cleaning action: static, so it cannot capture the Process. Quick, and it never waits for
+     * a process (the escalation has a thread of its own), so it may run on the JDK's common Cleaner;
+     * that thread has no permissions (JDK 17 to 23), hence the agent's own ({@link Privileged}).
+     */
     private static final class Dropped implements Runnable {
         private final ProcessGroup group;
         private final Consumer<ProcessGroup> onDropped;
@@ -91,7 +103,14 @@ final class Registry {
         @Override
         public void run() {
             try {
-                onDropped.accept(group);
+                if (Privileged.POSSIBLE) {
+                    Privileged.run(() -> {
+                        onDropped.accept(group);
+                        return null;
+                    });
+                } else {
+                    onDropped.accept(group);
+                }
             } catch (Throwable t) {
                 Log.warn("cleaning up dropped " + group + " failed: " + t);
             }
