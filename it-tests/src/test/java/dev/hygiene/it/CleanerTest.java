@@ -1,6 +1,11 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.CleanerApp;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -18,7 +23,28 @@ class CleanerTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theOrphanOfADroppedProcessIsTerminated(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, CleanerApp.class).agent("grace=1s").start();
+        droppedAndTerminated(app(jdk, CleanerApp.class).agent("grace=1s").start());
+    }
+
+    static Stream<Jdks.Jdk> jdksWithSecurityManager() {
+        return Jdks.all().filter(jdk -> jdk.feature < 24);
+    }
+
+    /**
+     * The same under a SecurityManager that grants all code everything: the cleaning action runs on
+     * the JDK's common Cleaner, whose thread has no permissions of its own, so only the agent's
+     * own (it runs privileged) let it read /proc, signal and start the escalation's thread.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("jdksWithSecurityManager")
+    void soUnderASecurityManager(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        Path policy = tmp.resolve("all.policy");
+        Files.writeString(policy, "grant {\n  permission java.security.AllPermission;\n};\n");
+        droppedAndTerminated(app(jdk, CleanerApp.class).agent("grace=1s")
+                .jvmOption("-Djava.security.manager").jvmOption("-Djava.security.policy==" + policy).start());
+    }
+
+    private void droppedAndTerminated(AppJvm app) {
         long leader = AppJvm.numbers(app.awaitLine("GROUP "))[0];
         String[] orphan = app.awaitLine("ORPHAN ").substring(7).split(":");
         long pid = Long.parseLong(orphan[0]);
