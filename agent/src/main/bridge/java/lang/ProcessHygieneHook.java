@@ -169,7 +169,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
         if (h != null) return h;
         try {
             h = (byte[]) staticField(ProcessImpl.class, "helperpath");
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             throw new IllegalStateException("cannot read ProcessImpl.helperpath: " + e, e);
         }
         return jdkHelperPath = h;
@@ -194,7 +194,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
     static String launchMechanism() {
         try {
             return ((Enum<?>) staticField(ProcessImpl.class, "launchMechanism")).name();
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return "unknown (" + e + ")";
         }
     }
@@ -285,7 +285,7 @@ final class ProcessHygieneHook implements Function<Object[], Object> {
             Map<Long, ?> m = (Map<Long, ?>) staticField(ProcessHandleImpl.class, "completions");
             if (m == null) throw new IllegalStateException("ProcessHandleImpl.completions is null");
             return jdkWaits = m;
-        } catch (ReflectiveOperationException e) {
+        } catch (ReflectiveOperationException | LinkageError e) {
             throw new IllegalStateException("cannot read the JDK's map of process waits: " + e, e);
         }
     }

@@ -134,8 +134,9 @@ final class Bridge {
         bridge.apply(new Object[] {"hooks", new Hooks.Start(), new Hooks.Destroy()});
         jdk = bridge;
         try {
-            ProcessHygiene.sharedCleaner((Cleaner) bridge.apply(new Object[] {"cleaner"}));
-        } catch (RuntimeException e) {
+            Object cleaner = bridge.apply(new Object[] {"cleaner"});
+            if (cleaner instanceof Cleaner) ProcessHygiene.sharedCleaner((Cleaner) cleaner);
+        } catch (RuntimeException | LinkageError e) { // a JDK without jdk.internal.ref.CleanerFactory
             Log.debug("no common Cleaner from the JDK (" + e + "): the agent makes its own");
         }
     }
