@@ -4,7 +4,6 @@ import dev.hygiene.it.apps.CleanerApp;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,17 +25,13 @@ class CleanerTest extends AppJvmTest {
         droppedAndTerminated(app(jdk, CleanerApp.class).agent("grace=1s").start());
     }
 
-    static Stream<Jdks.Jdk> jdksWithSecurityManager() {
-        return Jdks.all().filter(jdk -> jdk.feature < 24);
-    }
-
     /**
      * The same under a SecurityManager that grants all code everything: the cleaning action runs on
      * the JDK's common Cleaner, whose thread has no permissions of its own, so only the agent's
      * own (it runs privileged) let it read /proc, signal and start the escalation's thread.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("jdksWithSecurityManager")
+    @MethodSource("dev.hygiene.it.Jdks#withSecurityManager")
     void soUnderASecurityManager(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
         Path policy = tmp.resolve("all.policy");
         Files.writeString(policy, "grant {\n  permission java.security.AllPermission;\n};\n");

@@ -40,6 +40,11 @@ public final class Jdks {
         return out.stream();
     }
 
+    /** The JDKs that can still have a SecurityManager (it was removed in JDK 24). */
+    public static Stream<Jdk> withSecurityManager() {
+        return all().filter(jdk -> jdk.feature < 24);
+    }
+
     private static Path jdk17Home() {
         if (Files.isExecutable(JDK17.resolve("bin/java"))) return JDK17;
         if (Runtime.version().feature() == 17) return Path.of(System.getProperty("java.home"));

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -30,17 +29,13 @@ class SecurityManagerTest extends AppJvmTest {
     @TempDir
     Path tmp;
 
-    static Stream<Jdks.Jdk> jdksWithSecurityManager() {
-        return Jdks.all().filter(jdk -> jdk.feature < 24);
-    }
-
     /**
      * As the JDK's own ProcessBuilder/Basic.java does it: the application installs a Policy and a
      * SecurityManager at run time, after its first child (so the agent's threads and shutdown hook
      * were made before); the policy grants the agent's jar nothing.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("jdksWithSecurityManager")
+    @MethodSource("dev.hygiene.it.Jdks#withSecurityManager")
     void installedAtRunTimeWithAPolicyThatGrantsTheAgentNothing(Jdks.Jdk jdk) {
         AppJvm app = app(jdk, SecurityManagerApp.class).agent("grace=2s").args("runtime", deniedFile()).start();
         List<String> denied = exercise(app, true);
@@ -56,7 +51,7 @@ class SecurityManagerTest extends AppJvmTest {
      * README says: it runs under the policy already).
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("jdksWithSecurityManager")
+    @MethodSource("dev.hygiene.it.Jdks#withSecurityManager")
     void fromTheCommandLineWithThePolicyGrantingTheAgentJar(Jdks.Jdk jdk) throws IOException {
         Path policy = policy(true);
         AppJvm app = app(jdk, SecurityManagerApp.class).agent("grace=2s")
@@ -76,7 +71,7 @@ class SecurityManagerTest extends AppJvmTest {
      * as without the agent, and one stderr line says what to grant.
      */
     @ParameterizedTest(name = "{0}")
-    @MethodSource("jdksWithSecurityManager")
+    @MethodSource("dev.hygiene.it.Jdks#withSecurityManager")
     void fromTheCommandLineWithoutTheGrantTheAgentStepsAsideInOneLine(Jdks.Jdk jdk) throws IOException {
         AppJvm app = app(jdk, SecurityManagerApp.class).agent("grace=2s")
                 .jvmOption("-Djava.security.manager").jvmOption("-Djava.security.policy=" + policy(false))
