@@ -67,6 +67,8 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     private volatile boolean startRedirected, destroyRedirected;
     /** True once ProcessBuilder was given the handshake at its load: a retransformation gives it again. */
     private volatile boolean handshake;
+    /** True once ProcessImpl, loaded before the agent, was rewritten by a retransformation (see {@link #rewriteProcessImpl}). */
+    private volatile boolean processImplRetransformed;
     /** ProcessImpl's bytes as the JDK gave them, until ProcessBuilder's rewrite is done (not retransformable only). */
     private volatile byte[] processImplAsLoaded;
     /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
@@ -139,7 +141,9 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     @Override
     public Object apply(Object handed) {
         try {
-            return DefineBridge.received(handed);
+            Object received = DefineBridge.received(handed);
+            if (received == Boolean.TRUE && !destroyRedirected && !disabled) rewriteProcessImpl();
+            return received;
         } catch (RuntimeException | Error e) {
             Log.error("cannot take the bridge from ProcessBuilder: " + e);
             return null;
@@ -176,6 +180,85 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
 
     private synchronized void makeCore() {
         if (Hooks.hygiene == null && config != null) Hooks.hygiene = new ProcessHygiene(config, agentDir);
+    }
+
+    /**
+     * Has ProcessImpl rewritten as ProcessBuilder initializes (its handshake calls this), rather
+     * than at the first start: it is loaded here (not initialized), which has the agent rewrite it.
+     * With both classes rewritten, Agent.Deferred removes itself, and the classes the JVM loads from
+     * then on (the JDK's own at the first start: its process handles, its lambdas) no longer go
+     * through a transformer, which costs every class ~9 us on JDK 17 and ~22 us on JDK 25 (see
+     * BENCHMARKS.md). Not from a transformation: a class loaded there is not handed to the agent's
+     * own transformer (java.lang.instrument does not re-enter it); ProcessBuilder's static
+     * initializer never runs in one.
+     *
+     * <p>A ProcessImpl loaded before the agent's premain (on JDK 25 System.getenv loads it: another
+     * agent's premain may have called that) is rewritten by a retransformation, through this
+     * transformer registered for it alone where it is not registered to retransform: without it,
+     * Process.destroy() would end the child alone and its descendants would escape.
+     */
+    private void rewriteProcessImpl() {
+        Class<?> processImpl;
+        try {
+            processImpl = (Class<?>) (Privileged.POSSIBLE ? Privileged.run(new LoadProcessImpl(null)) : loadProcessImpl());
+        } catch (Throwable t) {
+            Log.debug("ProcessImpl not loaded with ProcessBuilder (" + t + "): rewritten when the JDK loads it");
+            return;
+        }
+        if (destroyRedirected || disabled) return; // rewritten at its load, just now (or given up)
+        try {
+            if (Privileged.POSSIBLE) Privileged.run(new LoadProcessImpl(processImpl));
+            else retransform(processImpl);
+        } catch (Throwable t) {
+            Log.error("cannot rewrite java.lang.ProcessImpl, loaded before the agent (" + t
+                    + "); Process.destroy() ends the child alone, not its group");
+            return;
+        }
+        if (destroyRedirected) Log.debug("java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation");
+        else if (!disabled) Log.error("java.lang.ProcessImpl, loaded before the agent, was not rewritten; Process.destroy() ends the child alone, not its group");
+    }
+
+    /** ProcessImpl, loaded (not initialized) in the bootstrap loader. */
+    private static Class<?> loadProcessImpl() throws ClassNotFoundException {
+        return Class.forName("java.lang.ProcessImpl", false, null);
+    }
+
+    /** Retransforms PROCESS_IMPL, loaded before the agent, through this transformer. */
+    private void retransform(Class<?> processImpl) throws java.lang.instrument.UnmodifiableClassException {
+        if (retransformable) {
+            inst.retransformClasses(processImpl);
+            return;
+        }
+        inst.addTransformer(this, true);
+        try {
+            processImplRetransformed = true; // restored by a retransformation, once this is removed again
+            inst.retransformClasses(processImpl);
+        } finally {
+            inst.removeTransformer(this);
+        }
+    }
+
+    /**
+     * Loads ProcessImpl in the bootstrap loader (with no argument), or retransforms it (given it),
+     * privileged where a SecurityManager can be installed.
+     */
+    private final class LoadProcessImpl implements PrivilegedAction<Object> {
+        private final Class<?> loaded;
+
+        LoadProcessImpl(Class<?> loaded) {
+            this.loaded = loaded;
+        }
+
+        @Override
+        public Object run() {
+            try {
+                if (loaded == null) return loadProcessImpl();
+                retransform(loaded);
+                return null;
+            } catch (ReflectiveOperationException | java.lang.instrument.UnmodifiableClassException e) {
+                throw new IllegalStateException(e.toString(), e);
+            }
+        }
     }
 
     /** True while a start through the JDK's jspawnhelper may have the agent's helper run in its place. */
@@ -241,7 +324,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         try {
             Class<?> processImpl = Class.forName("java.lang.ProcessImpl");
             byte[] asLoaded = processImplAsLoaded;
-            if (retransformable) inst.retransformClasses(processImpl);
+            if (retransformable || processImplRetransformed) inst.retransformClasses(processImpl);
             else if (asLoaded != null) inst.redefineClasses(new ClassDefinition(processImpl, asLoaded));
             else throw new IllegalStateException("its bytes as loaded are not kept");
         } catch (Throwable t) {
