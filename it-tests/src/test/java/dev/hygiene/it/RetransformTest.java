@@ -1,5 +1,8 @@
 package dev.hygiene.it;
 
+import dev.hygiene.it.apps.DestroyApp;
+import dev.hygiene.it.apps.EarlyProcessImplAgent;
+import dev.hygiene.it.apps.LazyApp;
 import dev.hygiene.it.apps.RetransformApp;
 import dev.hygiene.it.apps.RetransformingAgent;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +13,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -17,10 +21,12 @@ import java.util.jar.Manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The agent stops looking at the classes the JVM loads once it has rewritten ProcessBuilder and
- * ProcessImpl (Agent.Deferred removes its transformer). Another agent that retransforms those
+ * ProcessImpl (Agent.Deferred removes its transformer), which it does when ProcessBuilder is
+ * initialized; a ProcessImpl loaded before the agent is rewritten then too. Another agent that retransforms those
  * classes later must still be given them rewritten, and every child started after that must
  * still lead its own group.
  */
@@ -29,7 +35,7 @@ class RetransformTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void anotherAgentsRetransformationKeepsTheRewrite(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        Path jar = manifestOnlyAgent(tmp.resolve("retransforming-agent.jar"));
+        Path jar = manifestOnlyAgent(tmp.resolve("retransforming-agent.jar"), RetransformingAgent.class);
         AppJvm app = app(jdk, RetransformApp.class).jvmOption("-javaagent:" + jar).start();
         assertEquals(0, app.awaitExit(), app.describe());
         assertEquals("RETRANSFORMED java/lang/ProcessBuilder bridge=true java/lang/ProcessImpl bridge=true",
@@ -42,11 +48,53 @@ class RetransformTest extends AppJvmTest {
         assertEquals(List.of(), app.stderr().all());
     }
 
-    /** A jar with only a manifest naming RetransformingAgent (which the apps' class path holds). */
-    private static Path manifestOnlyAgent(Path jar) throws IOException {
+    /**
+     * The agent rewrites ProcessImpl as soon as ProcessBuilder is initialized, before any start
+     * (so that its transformer goes before the JDK's own classes of the first start load), and the
+     * first start is still isolated.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void processImplIsRewrittenOnceProcessBuilderIsInitialized(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, LazyApp.class).agent("log=debug").args("builder").start();
+        app.awaitLine("READY"); // a ProcessBuilder made, nothing started
+        app.stderr().await(l -> l.equals("process-hygiene: instrumented java.lang.ProcessImpl"),
+                "ProcessImpl rewritten before any start", Duration.ofSeconds(10));
+        app.send("start");
+        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
+        app.awaitLine("STARTED");
+        Proc.Stat s = Proc.stat(child);
+        assertTrue(s != null && s.pgrp == child, "the first child leads its own group: " + s + app.describe());
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+    }
+
+    /**
+     * ProcessImpl loaded (and initialized) before the agent's premain, by another agent's: the
+     * agent rewrites it all the same, and destroy() ends the whole group.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void processImplLoadedBeforeTheAgentIsRewrittenAllTheSame(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessImplAgent.class);
+        AppJvm app = app(jdk, DestroyApp.class).agent("grace=2s,log=debug").env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar)
+                .args("destroy", "tree").start();
+        Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
+        app.awaitLine("DESTROYED");
+        tree.assertGoneWithin(Duration.ofSeconds(1), "after destroy()");
+        assertEquals("EXIT 143", app.awaitLine("EXIT "), app.describe());
+        app.awaitLine("DONE");
+        app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation"),
+                "the rewrite of ProcessImpl, loaded before the agent", Duration.ofSeconds(10));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+    }
+
+    /** A jar with only a manifest naming AGENT (which the apps' class path holds) as its premain class. */
+    private static Path manifestOnlyAgent(Path jar, Class<?> agent) throws IOException {
         Manifest m = new Manifest();
         m.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        m.getMainAttributes().putValue("Premain-Class", RetransformingAgent.class.getName());
+        m.getMainAttributes().putValue("Premain-Class", agent.getName());
         m.getMainAttributes().putValue("Can-Retransform-Classes", "true");
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, m)) {
             j.flush();
