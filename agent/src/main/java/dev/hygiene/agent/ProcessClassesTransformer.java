@@ -87,6 +87,14 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         CallRedirect redirect = className.equals("java/lang/ProcessBuilder") ? START
                 : className.equals("java/lang/ProcessImpl") ? DESTROY : null;
         if (redirect == null) return null;
+        if (redirect == DESTROY && redefined == null && !startRedirected && processBuilderLoadedBefore()) {
+            // The bridge is defined with ProcessBuilder's rewrite, which will never come: a
+            // rewritten ProcessImpl would call a bridge that does not exist.
+            Log.warn("java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's premain?): children"
+                    + " are not isolated; put process-hygiene's -javaagent first");
+            disable();
+            return null;
+        }
         try {
             byte[] out = redirect.apply(bytes);
             if (redirect == DESTROY) out = withHelperPath(out);
@@ -111,6 +119,18 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
             disable();
             return null;
         }
+    }
+
+    /**
+     * True if ProcessBuilder was loaded before this transformer saw it (another agent's premain
+     * made one before the agent's): only asked when ProcessImpl loads first (on JDK 25
+     * System.getenv loads it), once.
+     */
+    private boolean processBuilderLoadedBefore() {
+        for (Class<?> c : inst.getInitiatedClasses(null)) {
+            if (c.getName().equals("java.lang.ProcessBuilder")) return true;
+        }
+        return false;
     }
 
     /**
