@@ -1,7 +1,7 @@
 package dev.hygiene.it;
 
 import dev.hygiene.it.apps.DestroyApp;
-import dev.hygiene.it.apps.EarlyProcessImplAgent;
+import dev.hygiene.it.apps.EarlyProcessClassesAgent;
 import dev.hygiene.it.apps.LazyApp;
 import dev.hygiene.it.apps.RetransformApp;
 import dev.hygiene.it.apps.RetransformingAgent;
@@ -76,7 +76,7 @@ class RetransformTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void processImplLoadedBeforeTheAgentIsRewrittenAllTheSame(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessImplAgent.class);
+        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
         AppJvm app = app(jdk, DestroyApp.class).agent("grace=2s,log=debug").env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar)
                 .args("destroy", "tree").start();
         Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
@@ -86,6 +86,31 @@ class RetransformTest extends AppJvmTest {
         app.awaitLine("DONE");
         app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation"),
                 "the rewrite of ProcessImpl, loaded before the agent", Duration.ofSeconds(10));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+    }
+
+    /**
+     * ProcessBuilder loaded before the agent's premain (another agent's made one): the agent cannot
+     * rewrite it, so it leaves ProcessImpl as it is too (its rewrite would call a bridge that is
+     * never defined), says so in one line, and the application's children start as without it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void processBuilderLoadedBeforeTheAgentLeavesChildrenAsTheJdkStartsThem(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
+        AppJvm app = app(jdk, LazyApp.class).env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar + "=ProcessBuilder")
+                .args("untouched").start();
+        app.awaitLine("READY");
+        app.send("start");
+        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
+        cleanup.recordPid(child);
+        app.awaitLine("STARTED");
+        Proc.Stat s = Proc.stat(child);
+        assertTrue(s != null && s.pgrp != child, "the child is in the JVM's group, as without the agent: " + s + app.describe());
+        app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessBuilder was loaded before the agent (by another"
+                        + " -javaagent's premain?): children are not isolated; put process-hygiene's -javaagent first"),
+                "the line that says so", Duration.ofSeconds(10));
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
     }

@@ -2,15 +2,21 @@ package dev.hygiene.it.apps;
 
 /**
  * Another agent whose premain runs before process-hygiene's (it comes first, from
- * JAVA_TOOL_OPTIONS) and loads java.lang.ProcessImpl there: on JDK 25 System.getenv does, which any
- * agent may call; on 17 it is loaded by name. Its jar (made by RetransformTest) holds only a
- * manifest; the class comes from the apps' class path.
+ * JAVA_TOOL_OPTIONS) and loads a process class of the JDK there. With no argument,
+ * java.lang.ProcessImpl: on JDK 25 System.getenv does, which any agent may call; on 17 it is
+ * loaded by name. With {@code ProcessBuilder}: it makes one, as an agent that prepares a command
+ * would. Its jar (made by RetransformTest) holds only a manifest; the class comes from the apps'
+ * class path.
  */
-public final class EarlyProcessImplAgent {
+public final class EarlyProcessClassesAgent {
 
-    private EarlyProcessImplAgent() {}
+    private EarlyProcessClassesAgent() {}
 
     public static void premain(String args) throws ClassNotFoundException {
+        if ("ProcessBuilder".equals(args)) {
+            new ProcessBuilder("true");
+            return;
+        }
         System.getenv("PATH");
         Class.forName("java.lang.ProcessImpl");
     }
