@@ -21,7 +21,7 @@ import java.util.jar.Manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
  * The agent stops looking at the classes the JVM loads once it has rewritten ProcessBuilder and
@@ -60,11 +60,8 @@ class RetransformTest extends AppJvmTest {
         app.awaitLine("READY"); // a ProcessBuilder made, nothing started
         app.stderr().await(l -> l.equals("process-hygiene: instrumented java.lang.ProcessImpl"),
                 "ProcessImpl rewritten before any start", Duration.ofSeconds(10));
-        app.send("start");
-        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
-        app.awaitLine("STARTED");
-        Proc.Stat s = Proc.stat(child);
-        assertTrue(s != null && s.pgrp == child, "the first child leads its own group: " + s + app.describe());
+        Proc.Stat s = startedChild(app);
+        assertEquals(s.pid, s.pgrp, "the first child leads its own group: " + s + app.describe());
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
     }
@@ -76,8 +73,7 @@ class RetransformTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void processImplLoadedBeforeTheAgentIsRewrittenAllTheSame(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
-        AppJvm app = app(jdk, DestroyApp.class).agent("grace=2s,log=debug").env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar)
+        AppJvm app = afterEarlyAgent(app(jdk, DestroyApp.class), tmp, "").agent("grace=2s,log=debug")
                 .args("destroy", "tree").start();
         Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
         app.awaitLine("DESTROYED");
@@ -98,21 +94,35 @@ class RetransformTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void processBuilderLoadedBeforeTheAgentLeavesChildrenAsTheJdkStartsThem(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
-        AppJvm app = app(jdk, LazyApp.class).env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar + "=ProcessBuilder")
-                .args("untouched").start();
+        AppJvm app = afterEarlyAgent(app(jdk, LazyApp.class), tmp, "=ProcessBuilder").args("untouched").start();
         app.awaitLine("READY");
-        app.send("start");
-        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
-        cleanup.recordPid(child);
-        app.awaitLine("STARTED");
-        Proc.Stat s = Proc.stat(child);
-        assertTrue(s != null && s.pgrp != child, "the child is in the JVM's group, as without the agent: " + s + app.describe());
+        Proc.Stat s = startedChild(app);
+        assertNotEquals(s.pid, s.pgrp, "the child is in the JVM's group, as without the agent: " + s + app.describe());
         app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessBuilder was loaded before the agent (by another"
                         + " -javaagent's premain?): children are not isolated; put process-hygiene's -javaagent first"),
                 "the line that says so", Duration.ofSeconds(10));
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
+    }
+
+    /**
+     * APP with EarlyProcessClassesAgent (given ARGS: "" or "=NAME") in JAVA_TOOL_OPTIONS, whose
+     * agents the JVM starts before those of its command line: its premain runs before this agent's.
+     */
+    private static AppJvm.Builder afterEarlyAgent(AppJvm.Builder app, Path tmp, String args) throws IOException {
+        Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
+        return app.env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar + args);
+    }
+
+    /** LazyApp's child, once it has said it started it (recorded for the clean-up): its stat, read then. */
+    private Proc.Stat startedChild(AppJvm app) {
+        app.send("start");
+        long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
+        cleanup.recordPid(child);
+        app.awaitLine("STARTED");
+        Proc.Stat s = Proc.stat(child);
+        assertNotNull(s, "the child " + child + " runs (a sleep 300)" + app.describe());
+        return s;
     }
 
     /** A jar with only a manifest naming AGENT (which the apps' class path holds) as its premain class. */
