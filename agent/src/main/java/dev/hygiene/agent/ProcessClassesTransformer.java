@@ -127,6 +127,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      * System.getenv loads it), once.
      */
     private boolean processBuilderLoadedBefore() {
+        if (inst == null) return false; // made without a JVM's Instrumentation (the rewrite's unit tests): no class is loaded
         for (Class<?> c : inst.getInitiatedClasses(null)) {
             if (c.getName().equals("java.lang.ProcessBuilder")) return true;
         }
