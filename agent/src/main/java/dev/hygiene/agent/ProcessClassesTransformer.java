@@ -126,9 +126,15 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      * made one before the agent's): only asked when ProcessImpl loads first (on JDK 25
      * System.getenv loads it), once.
      */
+    private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400; // public, final; interface, abstract
+
     private boolean processBuilderLoadedBefore() {
         if (inst == null) return false; // made without a JVM's Instrumentation (the rewrite's unit tests): no class is loaded
         for (Class<?> c : inst.getInitiatedClasses(null)) {
+            // ProcessBuilder is a public final class: only those are named (a name costs a native
+            // call and a string; ~1,000 classes when System.getenv loads ProcessImpl on JDK 25:
+            // 1.7 ms for all names against ~0.8 ms with this filter, measured in a test agent).
+            if ((c.getModifiers() & PUBLIC_FINAL_MASK) != PUBLIC_FINAL) continue;
             if (c.getName().equals("java.lang.ProcessBuilder")) return true;
         }
         return false;
