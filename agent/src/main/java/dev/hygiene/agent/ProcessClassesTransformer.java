@@ -121,13 +121,14 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         }
     }
 
+    /** The modifiers ProcessBuilder has (public, final) among those {@link #processBuilderLoadedBefore} looks at (also interface, abstract). */
+    private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400;
+
     /**
      * True if ProcessBuilder was loaded before this transformer saw it (another agent's premain
      * made one before the agent's): only asked when ProcessImpl loads first (on JDK 25
      * System.getenv loads it), once.
      */
-    private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400; // public, final; interface, abstract
-
     private boolean processBuilderLoadedBefore() {
         if (inst == null) return false; // made without a JVM's Instrumentation (the rewrite's unit tests): no class is loaded
         for (Class<?> c : inst.getInitiatedClasses(null)) {
