@@ -61,7 +61,7 @@ public final class Agent implements Function<Object, Object> {
      */
     public static void premain(String args, Instrumentation inst) {
         if (pidOne()) {
-            start(new Object[] {args, inst, null, false, true, false, null});
+            start(new Object[] {args, inst, null, false, true, false, null, processBuilderLoaded(inst), null});
             return;
         }
         try {
@@ -84,14 +84,15 @@ public final class Agent implements Function<Object, Object> {
                 return;
             }
         }
-        start(new Object[] {args, inst, null, true, pidOne(), false, null});
+        start(new Object[] {args, inst, null, true, pidOne(), false, null, false, null});
     }
 
     /**
      * Installs the agent in its own loader. INSTALLATION: {agent arguments, Instrumentation, (the
-     * jar's Path, set here), attached, pid 1, deferred, (the transformer, set there)}; see {@link
-     * Installation}. False (and one stderr line) if it failed: the application runs as if the agent
-     * were absent.
+     * jar's Path, set here), attached, pid 1, deferred, (the transformer, set there), ProcessBuilder
+     * loaded before the agent, ProcessImpl's bytes as the JDK loaded it before ProcessBuilder (or
+     * null)}; see {@link Installation}. False (and one stderr line) if it failed: the application
+     * runs as if the agent were absent.
      */
     private static boolean start(Object[] installation) {
         try {
@@ -143,12 +144,39 @@ public final class Agent implements Function<Object, Object> {
     }
 
     /**
-     * The agent until the JDK's first process class loads: for any other class it does nothing;
-     * when java.lang.ProcessBuilder or java.lang.ProcessImpl loads (the one place where a child can
-     * come from), it installs the agent and hands that class, and every later one, to the agent's
-     * transformer. So a JVM that never starts a process pays for this class alone (its premain
-     * took 11-12 ms more when it installed everything there, measured). The configuration is read
-     * then too: a bad value is said when the application first uses the process API.
+     * True if the JVM has loaded java.lang.ProcessBuilder (another agent's premain made one before
+     * this agent's): the agent cannot rewrite it then, and no child can be isolated. Asked only
+     * where ProcessImpl loads before ProcessBuilder (on JDK 25 System.getenv loads it), and in
+     * a JVM that is pid 1, once.
+     */
+    static boolean processBuilderLoaded(Instrumentation inst) {
+        for (Class<?> c : inst.getInitiatedClasses(null)) {
+            // ProcessBuilder is a public final class: only those are named (a name costs a native
+            // call and a string; ~1,000 classes when System.getenv loads ProcessImpl on JDK 25:
+            // 1.7 ms for all names against ~0.8 ms with this filter, measured in a test agent).
+            if ((c.getModifiers() & PUBLIC_FINAL_MASK) != PUBLIC_FINAL) continue;
+            if (c.getName().equals("java.lang.ProcessBuilder")) return true;
+        }
+        return false;
+    }
+
+    /** The modifiers ProcessBuilder has (public, final) among those {@link #processBuilderLoaded} looks at (also interface, abstract). */
+    private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400;
+
+    /**
+     * The agent until java.lang.ProcessBuilder loads (the one class through which a child can come):
+     * for any other class it does nothing, and a JVM that never makes a ProcessBuilder pays for this
+     * class alone (its premain took 11-12 ms more when it installed everything there, measured; the
+     * JDK's other process classes, which System.getenv and ProcessHandle.current load, cost no
+     * installation). Then it installs the agent and hands that class, and every later one, to the
+     * agent's transformer. The configuration is read then too: a bad value is said when the
+     * application first uses ProcessBuilder.
+     *
+     * <p>A java.lang.ProcessImpl that loads first (on JDK 25 System.getenv loads it; on any JDK an
+     * agent listed after this one may) is left as it is, its bytes kept: the installation, when
+     * ProcessBuilder loads, rewrites it by a redefinition from them (one that another agent's
+     * retransformation keeps). Unless ProcessBuilder was loaded already, before the agent: then the
+     * installation says that no child can be isolated, and does nothing else.
      *
      * <p>Once the agent's transformer has rewritten both classes (or given up), this removes itself:
      * while any transformer is registered, the JVM hands every class it loads to the agent, ~10 us
@@ -166,6 +194,10 @@ public final class Agent implements Function<Object, Object> {
         private boolean tried;
         /** The installation in progress (on the thread that holds this), whose [6] is its transformer once made. */
         private Object[] installing;
+        /** ProcessImpl's bytes as the JDK loaded it before ProcessBuilder, for the installation; else null. */
+        private byte[] processImplAsLoaded;
+        /** True if ProcessImpl loaded after ProcessBuilder had loaded, before the agent. */
+        private boolean processBuilderLoadedBefore;
 
         Deferred(String args, Instrumentation inst) {
             this.args = args;
@@ -178,6 +210,11 @@ public final class Agent implements Function<Object, Object> {
             ClassFileTransformer t = agent;
             if (t == null) {
                 if (loader != null || className == null || !className.startsWith("java/lang/Process")) return null;
+                if (className.equals("java/lang/ProcessImpl")) {
+                    if (keptProcessImpl(redefined, bytes)) return null;
+                } else if (!className.equals("java/lang/ProcessBuilder")) {
+                    return null;
+                }
                 t = install();
                 if (t == null) return null;
             }
@@ -196,6 +233,21 @@ public final class Agent implements Function<Object, Object> {
         }
 
         /**
+         * True if ProcessImpl, loading before ProcessBuilder (or redefined by another agent then: REDEFINED),
+         * is left as it is, its BYTES kept for the installation; false if it goes to the installation
+         * now: within one (loaded by it), or where ProcessBuilder was loaded before the agent.
+         */
+        private synchronized boolean keptProcessImpl(Class<?> redefined, byte[] bytes) {
+            if (installing != null || tried) return false;
+            if (redefined == null && processBuilderLoaded(inst)) {
+                processBuilderLoadedBefore = true;
+                return false;
+            }
+            processImplAsLoaded = bytes;
+            return true;
+        }
+
+        /**
          * The agent's transformer: installed on the first call; on a later call of the same thread
          * within that installation (a process class it loads), the transformer if made yet.
          */
@@ -207,7 +259,8 @@ public final class Agent implements Function<Object, Object> {
             }
             if (tried) return null;
             tried = true;
-            Object[] a = {args, inst, null, false, false, true, null};
+            Object[] a = {args, inst, null, false, false, true, null, processBuilderLoadedBefore, processImplAsLoaded};
+            processImplAsLoaded = null;
             installing = a;
             try {
                 // Under a SecurityManager the class load may be the application's: the agent's

@@ -23,7 +23,8 @@ public final class Installation {
         try {
             @SuppressWarnings("unchecked")
             Object[] a = ((Supplier<Object[]>) Installation.class.getClassLoader()).get();
-            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], (Boolean) a[5], a);
+            install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], (Boolean) a[5],
+                    (Boolean) a[7], (byte[]) a[8], a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -37,21 +38,31 @@ public final class Installation {
      * The transformer goes into INSTALLATION[6], where Agent.apply finds it. With DEFERRED
      * (Agent.Deferred: a process class of the JDK is loading now) it is not registered: Deferred
      * takes it from there, and gives it that class and every later one. PID_ONE: the JVM is pid 1
-     * of its pid namespace.
+     * of its pid namespace. BUILDER_LOADED_BEFORE: ProcessBuilder was loaded before the agent,
+     * which then does nothing but say so. PROCESS_IMPL: ProcessImpl's bytes as the JDK loaded it,
+     * before ProcessBuilder (Agent.Deferred kept them; null if it did not load then).
      */
     static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, boolean deferred,
-                        Object[] installation) throws Exception {
+                        boolean builderLoadedBefore, byte[] processImpl, Object[] installation) throws Exception {
         String os = System.getProperty("os.name", "");
         if (!os.equals("Linux")) {
             Config.load(args); // its warnings, and the log level for the next line
             Log.warn("process groups are supported on Linux only; on " + os + " the agent does nothing");
             return;
         }
+        if (builderLoadedBefore) {
+            // ProcessBuilder cannot be rewritten, so ProcessImpl is not either: its rewrite would
+            // call a bridge that is never defined. Without a transformer Agent.Deferred goes.
+            Config.load(args);
+            Log.warn("java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's premain?): children"
+                    + " are not isolated; put process-hygiene's -javaagent first");
+            return;
+        }
         // The transformer goes first, before anything that could load the process classes (on JDK
         // 25 System.getenv loads ProcessImpl; Config reads /proc/self/environ for that reason).
         // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
         // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
-        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred);
+        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred, processImpl);
         installation[6] = transformer;
         if (!deferred) inst.addTransformer(transformer, true);
         Config config = Config.load(args);

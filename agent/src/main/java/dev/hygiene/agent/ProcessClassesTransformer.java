@@ -15,8 +15,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
- * Rewrites three places in the JDK's process classes as they load (neither is loaded before
- * premain), each into a call of the bridge (see src/main/bridge):
+ * Rewrites three places in the JDK's process classes as they load, each into a call of the bridge
+ * (see src/main/bridge):
  * <ul>
  *   <li>in {@code ProcessBuilder.start(Redirect[])}, the call of {@code ProcessImpl.start}: the one
  *       place that ProcessBuilder.start, startPipeline and Runtime.exec all reach;</li>
@@ -29,9 +29,10 @@ import java.util.function.Function;
  * The bridge is defined when ProcessBuilder is first initialized, with the lookup it hands over
  * ({@link LookupHandshake}, which its rewrite adds; {@link #apply} receives it), or, where that
  * cannot be added, when ProcessBuilder is rewritten: ProcessImpl's destroy runs only for a Process,
- * which only ProcessBuilder.start makes (and on JDK 25 ProcessImpl already loads in premain,
- * through System.getenv, where defining the bridge would cost start-up time). If the bridge cannot
- * be defined there, ProcessBuilder is left as it is and ProcessImpl is restored.
+ * which only ProcessBuilder.start makes. If the bridge cannot be defined there, ProcessBuilder is
+ * left as it is and ProcessImpl is restored. A ProcessImpl loaded before ProcessBuilder (on JDK 25
+ * System.getenv loads it), which Agent.Deferred left as it was, is rewritten by a redefinition when
+ * ProcessBuilder initializes ({@link #rewriteProcessImpl}).
  */
 final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSupplier, Function<Object, Object> {
 
@@ -69,32 +70,31 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     private volatile boolean handshake;
     /** True once ProcessImpl, loaded before the agent, was rewritten by a retransformation (see {@link #rewriteProcessImpl}). */
     private volatile boolean processImplRetransformed;
-    /** ProcessImpl's bytes as the JDK gave them, until ProcessBuilder's rewrite is done (not retransformable only). */
+    /**
+     * ProcessImpl's bytes as the JDK gave them, until both classes are rewritten (not
+     * retransformable only): to restore it, or to rewrite it by a redefinition.
+     */
     private volatile byte[] processImplAsLoaded;
+    /** True while the agent redefines ProcessImpl: the bytes the JVM hands over then are the rewrite. */
+    private volatile boolean redefining;
     /** What the agent's core is made from ({@link #coreFrom}); null until the configuration is read. */
     private Config config;
     private Path agentDir;
 
-    ProcessClassesTransformer(Instrumentation inst, boolean retransformable) {
+    /** PROCESS_IMPL: its bytes as the JDK loaded it, left as they were (Agent.Deferred); else null. */
+    ProcessClassesTransformer(Instrumentation inst, boolean retransformable, byte[] processImpl) {
         this.inst = inst;
         this.retransformable = retransformable;
+        this.processImplAsLoaded = processImpl;
     }
 
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
                             byte[] bytes) {
-        if (loader != null || className == null || !className.startsWith("java/lang/Process") || disabled) return null;
+        if (loader != null || className == null || !className.startsWith("java/lang/Process") || disabled || redefining) return null;
         CallRedirect redirect = className.equals("java/lang/ProcessBuilder") ? START
                 : className.equals("java/lang/ProcessImpl") ? DESTROY : null;
         if (redirect == null) return null;
-        if (redirect == DESTROY && redefined == null && !startRedirected && processBuilderLoadedBefore()) {
-            // The bridge is defined with ProcessBuilder's rewrite, which will never come: a
-            // rewritten ProcessImpl would call a bridge that does not exist.
-            Log.warn("java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's premain?): children"
-                    + " are not isolated; put process-hygiene's -javaagent first");
-            disable();
-            return null;
-        }
         try {
             byte[] out = redirect.apply(bytes);
             if (redirect == DESTROY) out = withHelperPath(out);
@@ -106,7 +106,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
                 else DefineBridge.define(inst);
                 makeCore();
                 startRedirected = true;
-                processImplAsLoaded = null; // nothing to restore any more
+                if (destroyRedirected) processImplAsLoaded = null; // nothing to restore any more
             } else {
                 if (!retransformable && !startRedirected) processImplAsLoaded = bytes;
                 destroyRedirected = true;
@@ -119,26 +119,6 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
             disable();
             return null;
         }
-    }
-
-    /** The modifiers ProcessBuilder has (public, final) among those {@link #processBuilderLoadedBefore} looks at (also interface, abstract). */
-    private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400;
-
-    /**
-     * True if ProcessBuilder was loaded before this transformer saw it (another agent's premain
-     * made one before the agent's): only asked when ProcessImpl loads first (on JDK 25
-     * System.getenv loads it), once.
-     */
-    private boolean processBuilderLoadedBefore() {
-        if (inst == null) return false; // made without a JVM's Instrumentation (the rewrite's unit tests): no class is loaded
-        for (Class<?> c : inst.getInitiatedClasses(null)) {
-            // ProcessBuilder is a public final class: only those are named (a name costs a native
-            // call and a string; ~1,000 classes when System.getenv loads ProcessImpl on JDK 25:
-            // 1.7 ms for all names against ~0.8 ms with this filter, measured in a test agent).
-            if ((c.getModifiers() & PUBLIC_FINAL_MASK) != PUBLIC_FINAL) continue;
-            if (c.getName().equals("java.lang.ProcessBuilder")) return true;
-        }
-        return false;
     }
 
     /**
@@ -220,35 +200,45 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
      * own transformer (java.lang.instrument does not re-enter it); ProcessBuilder's static
      * initializer never runs in one.
      *
-     * <p>A ProcessImpl loaded before the agent's premain (on JDK 25 System.getenv loads it: another
-     * agent's premain may have called that) is rewritten by a retransformation, through this
-     * transformer registered for it alone where it is not registered to retransform: without it,
-     * Process.destroy() would end the child alone and its descendants would escape.
+     * <p>A ProcessImpl loaded already is rewritten in place: without it, Process.destroy() would
+     * end the child alone and its descendants would escape. Loaded before ProcessBuilder, after the
+     * agent's premain (on JDK 25 System.getenv loads it), Agent.Deferred kept its bytes: it is
+     * redefined from them, a rewrite that another agent's retransformation keeps. Loaded before the
+     * agent's premain (another agent's may have called System.getenv), it is retransformed through
+     * this transformer, registered for it alone where it is not registered to retransform.
      */
     private void rewriteProcessImpl() {
-        Class<?> processImpl;
         try {
-            processImpl = (Class<?>) (Privileged.POSSIBLE ? Privileged.run(new LoadProcessImpl(null)) : loadProcessImpl());
+            if (Privileged.POSSIBLE) Privileged.run(new RewriteProcessImpl());
+            else rewriteLoadedProcessImpl();
         } catch (Throwable t) {
-            Log.debug("ProcessImpl not loaded with ProcessBuilder (" + t + "): rewritten when the JDK loads it");
-            return;
+            Log.error("cannot rewrite java.lang.ProcessImpl (" + t + "); Process.destroy() ends the child alone, not its group");
         }
-        if (destroyRedirected || disabled) return; // rewritten at its load, just now (or given up)
-        try {
-            if (Privileged.POSSIBLE) Privileged.run(new LoadProcessImpl(processImpl));
-            else retransform(processImpl);
-        } catch (Throwable t) {
-            Log.error("cannot rewrite java.lang.ProcessImpl, loaded before the agent (" + t
-                    + "); Process.destroy() ends the child alone, not its group");
-            return;
-        }
-        if (destroyRedirected) Log.debug("java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation");
-        else if (!disabled) Log.error("java.lang.ProcessImpl, loaded before the agent, was not rewritten; Process.destroy() ends the child alone, not its group");
     }
 
-    /** ProcessImpl, loaded (not initialized) in the bootstrap loader. */
-    private static Class<?> loadProcessImpl() throws ClassNotFoundException {
-        return Class.forName("java.lang.ProcessImpl", false, null);
+    /** See {@link #rewriteProcessImpl}. */
+    private void rewriteLoadedProcessImpl() throws ClassNotFoundException, java.lang.instrument.UnmodifiableClassException {
+        Class<?> processImpl = Class.forName("java.lang.ProcessImpl", false, null);
+        if (destroyRedirected || disabled) return; // rewritten at its load, just now (or given up)
+        byte[] asLoaded = processImplAsLoaded;
+        if (!retransformable && asLoaded != null) {
+            byte[] rewritten = withHelperPath(DESTROY.apply(asLoaded));
+            redefining = true;
+            try {
+                inst.redefineClasses(new ClassDefinition(processImpl, rewritten));
+                destroyRedirected = true;
+            } finally {
+                redefining = false;
+                if (!destroyRedirected) helperPathRedirected = false; // its constructor reads the JDK's helper still
+            }
+            processImplAsLoaded = null; // ProcessBuilder is rewritten: nothing to restore any more
+            Log.debug("java.lang.ProcessImpl was loaded before ProcessBuilder: rewritten by a redefinition");
+            return;
+        }
+        retransform(processImpl);
+        if (disabled) return; // the rewrite failed, and said so
+        if (!destroyRedirected) throw new IllegalStateException("its retransformation did not rewrite it");
+        Log.debug("java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation");
     }
 
     /** Retransforms PROCESS_IMPL, loaded before the agent, through this transformer. */
@@ -266,22 +256,12 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         }
     }
 
-    /**
-     * Loads ProcessImpl in the bootstrap loader (with no argument), or retransforms it (given it),
-     * privileged where a SecurityManager can be installed.
-     */
-    private final class LoadProcessImpl implements PrivilegedAction<Object> {
-        private final Class<?> loaded;
-
-        LoadProcessImpl(Class<?> loaded) {
-            this.loaded = loaded;
-        }
-
+    /** {@link #rewriteLoadedProcessImpl}, privileged where a SecurityManager can be installed. */
+    private final class RewriteProcessImpl implements PrivilegedAction<Object> {
         @Override
         public Object run() {
             try {
-                if (loaded == null) return loadProcessImpl();
-                retransform(loaded);
+                rewriteLoadedProcessImpl();
                 return null;
             } catch (ReflectiveOperationException | java.lang.instrument.UnmodifiableClassException e) {
                 throw new IllegalStateException(e.toString(), e);
