@@ -27,14 +27,30 @@ class ConfigurationTest extends AppJvmTest {
     }
 
     /**
-     * The agent installs when the JDK's first process class loads, not in premain: a JVM that has
-     * not touched the process API has said nothing (not even of a bad value); its first start
-     * installs the agent, says the bad value once, and is isolated.
+     * The agent installs when ProcessBuilder loads, not in premain: a JVM that has not touched the
+     * process API has said nothing (not even of a bad value); its first start installs the agent,
+     * says the bad value once, and is isolated.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void theConfigurationIsReadWhenTheProcessApiIsFirstUsed(Jdks.Jdk jdk) {
-        AppJvm app = app(jdk, LazyApp.class).agent("grace=abc,log=debug").args("untouched").start();
+        readAtTheFirstProcessBuilder(jdk, "untouched");
+    }
+
+    /**
+     * Reading the environment and the JVM's own ProcessHandle loads process classes of the JDK
+     * (ProcessEnvironment, ProcessHandleImpl; on JDK 25 ProcessImpl too), through which no child
+     * comes: no installation either, until the first ProcessBuilder.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void theEnvironmentAndTheOwnProcessHandleInstallNothing(Jdks.Jdk jdk) {
+        readAtTheFirstProcessBuilder(jdk, "environment");
+    }
+
+    /** LazyApp in MODE, with a bad value: nothing said until its first start; then said once, and that child isolated. */
+    private void readAtTheFirstProcessBuilder(Jdks.Jdk jdk, String mode) {
+        AppJvm app = app(jdk, LazyApp.class).agent("grace=abc,log=debug").args(mode).start();
         app.awaitLine("READY");
         // main's first line on stderr: whatever premain said would be before it, on the same pipe.
         app.stderr().await(l -> l.equals("MAIN"), "main's line", java.time.Duration.ofSeconds(10));

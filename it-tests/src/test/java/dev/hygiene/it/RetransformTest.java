@@ -22,6 +22,7 @@ import java.util.jar.Manifest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The agent stops looking at the classes the JVM loads once it has rewritten ProcessBuilder and
@@ -46,6 +47,55 @@ class RetransformTest extends AppJvmTest {
             assertNotEquals(f[2], f[1], when + ": not the JVM's group; " + app.describe());
         }
         assertEquals(List.of(), app.stderr().all());
+    }
+
+    /**
+     * ProcessImpl loaded after the agent's premain but before any ProcessBuilder (by an agent listed
+     * after it; on JDK 25 System.getenv does it) installs nothing; it is rewritten by a redefinition
+     * when ProcessBuilder loads, which another agent's retransformation keeps.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void anotherAgentsRetransformationKeepsTheRedefinitionOfAProcessImplLoadedFirst(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        Path early = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
+        Path retransforming = manifestOnlyAgent(tmp.resolve("retransforming-agent.jar"), RetransformingAgent.class);
+        AppJvm app = app(jdk, RetransformApp.class).agent("log=debug")
+                .jvmOption("-javaagent:" + early).jvmOption("-javaagent:" + retransforming).start();
+        assertEquals(0, app.awaitExit(), app.describe());
+        // The other agent sees the agent's redefinition of ProcessImpl too, before its own retransformation.
+        String retransformed = app.awaitLine("RETRANSFORMED");
+        assertTrue(retransformed.endsWith(" java/lang/ProcessBuilder bridge=true java/lang/ProcessImpl bridge=true")
+                && !retransformed.contains("bridge=false"), retransformed + app.describe());
+        for (String when : List.of("before", "after")) {
+            long[] f = AppJvm.numbers(app.awaitLine("START " + when).replace("START " + when, "START"));
+            assertEquals(f[0], f[1], when + ": the child leads its own group; " + app.describe());
+            assertNotEquals(f[2], f[1], when + ": not the JVM's group; " + app.describe());
+        }
+        List<String> err = app.stderr().all();
+        assertEquals(1, err.stream().filter(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before"
+                + " ProcessBuilder: rewritten by a redefinition")).count(), "rewritten once, by a redefinition: " + err);
+        assertEquals(List.of(), err.stream().filter(l -> !l.startsWith("process-hygiene: ") || l.contains("cannot")).toList(), err.toString());
+    }
+
+    /**
+     * ProcessImpl loaded after the agent's premain but before any ProcessBuilder, rewritten when
+     * ProcessBuilder loads: destroy() ends the whole group.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void processImplLoadedBeforeProcessBuilderIsRewrittenByARedefinition(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        Path early = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
+        AppJvm app = app(jdk, DestroyApp.class).agent("grace=2s,log=debug").jvmOption("-javaagent:" + early)
+                .args("destroy", "tree").start();
+        Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
+        app.awaitLine("DESTROYED");
+        tree.assertGoneWithin(Duration.ofSeconds(1), "after destroy()");
+        assertEquals("EXIT 143", app.awaitLine("EXIT "), app.describe());
+        app.awaitLine("DONE");
+        app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before ProcessBuilder: rewritten by a redefinition"),
+                "the rewrite of ProcessImpl, loaded before ProcessBuilder", Duration.ofSeconds(10));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
     }
 
     /**

@@ -8,8 +8,10 @@ import java.util.List;
 /**
  * Runs without starting a process until told to: it reads /proc, builds a ProcessBuilder and
  * looks at its own ProcessHandle, but calls no start() (with the argument {@code untouched} it
- * does none of that, and prints {@code MAIN} on stderr; with {@code builder} it only builds the
- * ProcessBuilder). Prints {@code READY}, then obeys lines on
+ * does none of that, and prints {@code MAIN} on stderr; with {@code environment} it reads its
+ * environment and its own ProcessHandle, which load other process classes of the JDK, and then
+ * prints {@code MAIN} on stderr; with {@code builder} it only builds the ProcessBuilder). Prints
+ * {@code READY}, then obeys lines on
  * stdin: {@code start} starts {@code sleep 300} (held), prints {@code GROUP <pid>} and
  * {@code STARTED}; {@code exit} returns from main.
  */
@@ -23,6 +25,15 @@ public final class LazyApp {
             // No class of the process API before "start": MAIN on stderr first, then READY.
             System.err.println("MAIN");
             System.err.flush();
+        } else if (args.length > 0 && args[0].equals("environment")) {
+            // ProcessEnvironment, ProcessHandle and ProcessHandleImpl loaded (on JDK 25 System.getenv
+            // loads ProcessImpl too), no ProcessBuilder; then MAIN on stderr.
+            String path = System.getenv("PATH");
+            int variables = System.getenv().size();
+            long pid = ProcessHandle.current().pid();
+            System.err.println("MAIN");
+            System.err.flush();
+            Report.line("ENVIRONMENT " + (path != null) + " " + variables + " " + pid);
         } else if (args.length > 0 && args[0].equals("builder")) {
             // ProcessBuilder loaded and initialized, and nothing else of the process API.
             ProcessBuilder unused = new ProcessBuilder("sleep", "300");
