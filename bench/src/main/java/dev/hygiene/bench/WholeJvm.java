@@ -151,6 +151,9 @@ public final class WholeJvm {
         Map<String, List<String>> variants = variants(true, "");
         Map<String, List<Run>> runs = rounds(variants, rounds, 2, (n, v) -> run(v, Hello.class.getName()));
         section("hello-world JVM start, wall (ms)", runs, r -> r.wallMs(), "%.1f", "noop", "none");
+        runs = rounds(variants, rounds, 2, (n, v) -> run(v, Hello.class.getName(), "environment"));
+        section("hello world that first reads its environment and its own ProcessHandle, wall (ms)", runs,
+                r -> r.wallMs(), "%.1f", "noop", "none");
     }
 
     private void first() throws Exception {
