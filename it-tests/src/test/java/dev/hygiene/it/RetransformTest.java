@@ -41,11 +41,7 @@ class RetransformTest extends AppJvmTest {
         assertEquals(0, app.awaitExit(), app.describe());
         assertEquals("RETRANSFORMED java/lang/ProcessBuilder bridge=true java/lang/ProcessImpl bridge=true",
                 app.awaitLine("RETRANSFORMED"), app.describe());
-        for (String when : List.of("before", "after")) {
-            long[] f = AppJvm.numbers(app.awaitLine("START " + when).replace("START " + when, "START"));
-            assertEquals(f[0], f[1], when + ": the child leads its own group; " + app.describe());
-            assertNotEquals(f[2], f[1], when + ": not the JVM's group; " + app.describe());
-        }
+        assertBothChildrenIsolated(app);
         assertEquals(List.of(), app.stderr().all());
     }
 
@@ -66,11 +62,7 @@ class RetransformTest extends AppJvmTest {
         String retransformed = app.awaitLine("RETRANSFORMED");
         assertTrue(retransformed.endsWith(" java/lang/ProcessBuilder bridge=true java/lang/ProcessImpl bridge=true")
                 && !retransformed.contains("bridge=false"), retransformed + app.describe());
-        for (String when : List.of("before", "after")) {
-            long[] f = AppJvm.numbers(app.awaitLine("START " + when).replace("START " + when, "START"));
-            assertEquals(f[0], f[1], when + ": the child leads its own group; " + app.describe());
-            assertNotEquals(f[2], f[1], when + ": not the JVM's group; " + app.describe());
-        }
+        assertBothChildrenIsolated(app);
         List<String> err = app.stderr().all();
         assertEquals(1, err.stream().filter(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before"
                 + " ProcessBuilder: rewritten by a redefinition")).count(), "rewritten once, by a redefinition: " + err);
@@ -85,15 +77,28 @@ class RetransformTest extends AppJvmTest {
     @MethodSource("dev.hygiene.it.Jdks#all")
     void processImplLoadedBeforeProcessBuilderIsRewrittenByARedefinition(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
         Path early = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
-        AppJvm app = app(jdk, DestroyApp.class).agent("grace=2s,log=debug").jvmOption("-javaagent:" + early)
-                .args("destroy", "tree").start();
-        Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
-        app.awaitLine("DESTROYED");
-        tree.assertGoneWithin(Duration.ofSeconds(1), "after destroy()");
-        assertEquals("EXIT 143", app.awaitLine("EXIT "), app.describe());
-        app.awaitLine("DONE");
-        app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before ProcessBuilder: rewritten by a redefinition"),
-                "the rewrite of ProcessImpl, loaded before ProcessBuilder", Duration.ofSeconds(10));
+        destroyEndsTheTree(app(jdk, DestroyApp.class).jvmOption("-javaagent:" + early),
+                "process-hygiene: java.lang.ProcessImpl was loaded before ProcessBuilder: rewritten by a redefinition");
+    }
+
+    /**
+     * A JVM that loads many classes without a ProcessBuilder (a framework starting up) has the agent
+     * installed ahead, on a thread of its own, so that its transformer goes; its first child is
+     * isolated all the same.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void manyClassesWithoutProcessBuilderHaveTheAgentInstalledAhead(Jdks.Jdk jdk) {
+        AppJvm app = app(jdk, LazyApp.class).agent("log=debug").args("classes", "1500").start();
+        assertEquals("LOADED 1500", app.awaitLine("LOADED "), app.describe());
+        app.awaitLine("READY"); // no ProcessBuilder made, nothing started
+        app.stderr().await(l -> l.equals("process-hygiene: instrumented java.lang.ProcessImpl")
+                        || l.equals("process-hygiene: java.lang.ProcessImpl was loaded before ProcessBuilder: rewritten by a redefinition"),
+                "ProcessBuilder and ProcessImpl rewritten ahead of any use", Duration.ofSeconds(10));
+        assertEquals(1, app.stderr().all().stream().filter(l -> l.startsWith("process-hygiene: installed")).count(),
+                app.describe());
+        Proc.Stat s = startedChild(app);
+        assertEquals(s.pid, s.pgrp, "the first child leads its own group: " + s + app.describe());
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
     }
@@ -123,17 +128,8 @@ class RetransformTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void processImplLoadedBeforeTheAgentIsRewrittenAllTheSame(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
-        AppJvm app = afterEarlyAgent(app(jdk, DestroyApp.class), tmp, "").agent("grace=2s,log=debug")
-                .args("destroy", "tree").start();
-        Tree tree = Tree.parse(app.awaitLine("MEMBERS "));
-        app.awaitLine("DESTROYED");
-        tree.assertGoneWithin(Duration.ofSeconds(1), "after destroy()");
-        assertEquals("EXIT 143", app.awaitLine("EXIT "), app.describe());
-        app.awaitLine("DONE");
-        app.stderr().await(l -> l.equals("process-hygiene: java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation"),
-                "the rewrite of ProcessImpl, loaded before the agent", Duration.ofSeconds(10));
-        app.send("exit");
-        assertEquals(0, app.awaitExit(), app.describe());
+        destroyEndsTheTree(afterEarlyAgent(app(jdk, DestroyApp.class), tmp, ""),
+                "process-hygiene: java.lang.ProcessImpl was loaded before the agent: rewritten by a retransformation");
     }
 
     /**
@@ -162,6 +158,32 @@ class RetransformTest extends AppJvmTest {
     private static AppJvm.Builder afterEarlyAgent(AppJvm.Builder app, Path tmp, String args) throws IOException {
         Path jar = manifestOnlyAgent(tmp.resolve("early-agent.jar"), EarlyProcessClassesAgent.class);
         return app.env("JAVA_TOOL_OPTIONS", "-javaagent:" + jar + args);
+    }
+
+    /** RetransformApp's two children, started before and after the other agent's retransformation, each lead their own group. */
+    private static void assertBothChildrenIsolated(AppJvm app) {
+        for (String when : List.of("before", "after")) {
+            long[] f = AppJvm.numbers(app.awaitLine("START " + when).replace("START " + when, "START"));
+            assertEquals(f[0], f[1], when + ": the child leads its own group; " + app.describe());
+            assertNotEquals(f[2], f[1], when + ": not the JVM's group; " + app.describe());
+        }
+    }
+
+    /**
+     * DestroyApp (destroy, tree) as APP makes it, with grace=2s: the whole tree is gone within 1 s
+     * of destroy() (SIGTERM to the group), and the agent said LINE (log=debug) of how it rewrote
+     * ProcessImpl.
+     */
+    private static void destroyEndsTheTree(AppJvm.Builder app, String line) {
+        AppJvm jvm = app.agent("grace=2s,log=debug").args("destroy", "tree").start();
+        Tree tree = Tree.parse(jvm.awaitLine("MEMBERS "));
+        jvm.awaitLine("DESTROYED");
+        tree.assertGoneWithin(Duration.ofSeconds(1), "after destroy()");
+        assertEquals("EXIT 143", jvm.awaitLine("EXIT "), jvm.describe());
+        jvm.awaitLine("DONE");
+        jvm.stderr().await(l -> l.equals(line), "the rewrite of ProcessImpl", Duration.ofSeconds(10));
+        jvm.send("exit");
+        assertEquals(0, jvm.awaitExit(), jvm.describe());
     }
 
     /** LazyApp's child, once it has said it started it (recorded for the clean-up): its stat, read then. */
