@@ -198,6 +198,8 @@ public final class Agent implements Function<Object, Object> {
          * thousands more.
          */
         static final int AHEAD = 1000;
+        /** The name of the thread that installs the agent ahead ({@link #installAhead}). */
+        static final String THREAD = "process-hygiene installation";
         private final String args;
         private final Instrumentation inst;
         /** The agent's transformer once installed; null before, and if the installation failed. */
@@ -250,7 +252,7 @@ public final class Agent implements Function<Object, Object> {
             ahead = true;
             if (Runtime.version().feature() < 24 && UnderSecurityManager.installed()) return;
             try {
-                Thread installing = new Thread(this, "process-hygiene installation");
+                Thread installing = new Thread(this, THREAD);
                 installing.setDaemon(true);
                 installing.start();
             } catch (RuntimeException | Error e) {

@@ -105,6 +105,11 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
                 if (withHandshake != null) out = withHandshake;
                 else DefineBridge.define(inst);
                 makeCore();
+                // The application's first process is likely soon (not so where the agent installs ahead).
+                ProcessHygiene core = Hooks.hygiene;
+                if (core != null && redefined == null && !Thread.currentThread().getName().equals(Agent.Deferred.THREAD)) {
+                    core.startsSoon();
+                }
                 startRedirected = true;
                 if (destroyRedirected) processImplAsLoaded = null; // nothing to restore any more
             } else {

@@ -9,6 +9,8 @@ import java.util.function.Supplier;
  * at shutdown. It holds what the other parts share: the helper (or setsid(1)), the children's
  * cgroups, the registry of live groups, the signals, the escalation and the watchdog.
  * <ul>
+ *   <li>before it, from ProcessBuilder's load: the warm-up of the cgroup moves ({@link
+ *       CgroupWarmUp}), which makes the per-JVM cgroup ahead, and removes it if no start came;</li>
  *   <li>set-up: the helper (or why not, in one line), the marker prefix, the per-JVM cgroup, the
  *       shutdown hook, the MBean;</li>
  *   <li>a helper removed from the disk (by a cleaner of /tmp) is extracted again;</li>
@@ -66,6 +68,47 @@ final class Lifecycle {
     Lifecycle started() {
         if (!initialized) initialize();
         return this;
+    }
+
+    /** True once {@link #startsSoon} ran (or was not to run). */
+    private volatile boolean announced;
+    /** The warm-up of the children's cgroup moves until the first start made one; else null. */
+    private volatile CgroupWarmUp warmUp;
+
+    /**
+     * A first start is likely soon (the application loaded ProcessBuilder): where the children
+     * will get cgroups, has the kernel keep their moves fast until then ({@link CgroupWarmUp}),
+     * which otherwise cost the first start 5 to 20 ms of waiting. Once; nothing else is set up.
+     */
+    void startsSoon() {
+        if (announced) return;
+        synchronized (this) {
+            if (announced || initialized) return;
+            announced = true;
+        }
+        if (!config.extractHelper || config.containment.equals("group")) return;
+        try {
+            CgroupWarmUp w = new CgroupWarmUp(this);
+            w.start();
+            warmUp = w;
+        } catch (RuntimeException | Error e) {
+            // no thread: the first move waits as it would have
+        }
+    }
+
+    /** A start has returned (or failed): its cgroup move, if any, is made; the warm-up can end. */
+    void startReturned() {
+        CgroupWarmUp w = warmUp;
+        if (w != null) {
+            warmUp = null;
+            w.end();
+        }
+    }
+
+    /** True if set up with CG as the children's cgroups (the warm-up's check, under this). */
+    boolean holds(Cgroups cg) {
+        Cgroups own = cgroups;
+        return initialized && own != null && own.dir.equals(cg.dir);
     }
 
     private synchronized void initialize() {

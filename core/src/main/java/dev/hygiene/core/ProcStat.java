@@ -63,6 +63,24 @@ public final class ProcStat {
         return read(ProcessHandle.current().pid());
     }
 
+    /**
+     * The JVM's own stat read through /proc/self, its pid from the file itself: without
+     * ProcessHandle, whose implementation a thread of the agent's would otherwise initialize
+     * (which the application's first start then waits for). Null if unreadable.
+     */
+    static ProcStat selfFromProc() {
+        byte[] buffer = new byte[512];
+        try {
+            int n = readFile("/proc/self/stat", buffer);
+            long pid = 0;
+            int i = 0;
+            for (; i < n && buffer[i] >= '0' && buffer[i] <= '9'; i++) pid = pid * 10 + (buffer[i] - '0');
+            return i == 0 ? null : parse(pid, buffer, n);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Every process visible in /proc, read once each. */
     public static List<ProcStat> all() {
         String[] names = new File("/proc").list();

@@ -52,6 +52,15 @@ public final class ProcessHygiene {
         this.life = new Lifecycle(this, config, agentDir);
     }
 
+    /**
+     * Says that the application is likely to start its first process soon (it loaded
+     * ProcessBuilder): prepares, in the background, what that start would otherwise wait for.
+     * Nothing is set up, and nothing changes, before the start itself.
+     */
+    public void startsSoon() {
+        life.startsSoon();
+    }
+
     /** What the agent has done so far, for the MBean. */
     Statistics statistics() {
         return life.statistics;
@@ -64,7 +73,12 @@ public final class ProcessHygiene {
      */
     public Process start(String[] cmd, Map<String, String> env, String dir, Redirect[] redirects,
                          boolean redirectErrorStream, Starter jdk) throws IOException {
-        return life.started().launch.start(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        Lifecycle l = life.started();
+        try {
+            return l.launch.start(cmd, env, dir, redirects, redirectErrorStream, jdk);
+        } finally {
+            l.startReturned();
+        }
     }
 
     /**
