@@ -105,11 +105,7 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
                 if (withHandshake != null) out = withHandshake;
                 else DefineBridge.define(inst);
                 makeCore();
-                // The application's first process is likely soon (not so where the agent installs ahead).
-                ProcessHygiene core = Hooks.hygiene;
-                if (core != null && redefined == null && !Thread.currentThread().getName().equals(Agent.Deferred.THREAD)) {
-                    core.startsSoon();
-                }
+                if (redefined == null) startsSoon();
                 startRedirected = true;
                 if (destroyRedirected) processImplAsLoaded = null; // nothing to restore any more
             } else {
@@ -189,6 +185,19 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         this.config = config;
         this.agentDir = agentDir;
         if (startRedirected || force) makeCore();
+        else if (!retransformable) startsSoon(); // installed as ProcessBuilder loads (Agent.Deferred): now
+    }
+
+    /**
+     * ProcessBuilder loads (for the first time): the application's first process is likely soon,
+     * and the core begins what that start would wait for ({@link ProcessHygiene#startsSoon}), as
+     * early as it can (before the rest of the installation). Not so where the agent installs ahead.
+     */
+    private void startsSoon() {
+        if (Thread.currentThread().getName().equals(Agent.Deferred.THREAD)) return;
+        makeCore();
+        ProcessHygiene core = Hooks.hygiene;
+        if (core != null) core.startsSoon();
     }
 
     private synchronized void makeCore() {
