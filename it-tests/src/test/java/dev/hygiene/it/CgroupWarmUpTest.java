@@ -33,50 +33,53 @@ class CgroupWarmUpTest extends AppJvmTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void aProcessBuilderWithoutAStartMovesNothingAndLeavesNoCgroup(Jdks.Jdk jdk) {
-        assumeTrue(Cgroups.writable(), "the JVMs here cannot make cgroups");
-        AppJvm app = app(jdk, LazyApp.class).agent("log=debug").args("builder").start();
-        app.awaitLine("READY");
-        long jvm = app.pid();
-        String cgroup = Cgroups.of(jvm);
-        String mainThread = threadCgroup(jvm);
-        Path dir = Cgroups.jvmDir(jvm);
-        app.stderr().await(l -> l.startsWith(WARMED_UP), "the warm-up", LINE);
+        Warming w = warmingUp(jdk);
+        AppJvm app = w.app;
         String kept = app.stderr().await(l -> l.startsWith(KEPT), "the warm-up's end", LINE);
         assertTrue(kept.endsWith(" writes)"), "kept fast until its limit, with no start: " + kept + app.describe());
-        Poll.assertWithin(LINE, () -> !Files.exists(dir), () -> dir + " removed at the warm-up's end" + app.describe());
+        Poll.assertWithin(LINE, () -> !Files.exists(w.dir), () -> w.dir + " removed at the warm-up's end" + app.describe());
         assertAll("the JVM after the warm-up" + app.describe(),
-                () -> assertEquals(cgroup, Cgroups.of(jvm), "the JVM's cgroup"),
-                () -> assertEquals(mainThread, threadCgroup(jvm), "its thread " + jvm + "'s cgroup"));
+                () -> assertEquals(w.cgroup, Cgroups.of(w.jvm), "the JVM's cgroup"),
+                () -> assertEquals(w.mainThread, threadCgroup(w.jvm), "its thread " + w.jvm + "'s cgroup"));
 
         // The first start after it: the child in a cgroup of its own, in the JVM's directory made again.
         app.send("start");
         long child = AppJvm.numbers(app.awaitLine("GROUP "))[0];
         app.awaitLine("STARTED");
-        assertEquals(dir, Cgroups.dirOf(child).getParent(), "the child's cgroup is in the JVM's directory" + app.describe());
+        assertEquals(w.dir, Cgroups.dirOf(child).getParent(), "the child's cgroup is in the JVM's directory" + app.describe());
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
-        Poll.assertWithin(LINE, () -> !Files.exists(dir), () -> dir + " removed at the JVM's exit" + app.describe());
+        Poll.assertWithin(LINE, () -> !Files.exists(w.dir), () -> w.dir + " removed at the JVM's exit" + app.describe());
     }
 
     /** The JVM exits while the warm-up runs: the directory made for it goes with it. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.hygiene.it.Jdks#all")
     void aJvmThatExitsDuringTheWarmUpLeavesNoCgroup(Jdks.Jdk jdk) {
+        Warming w = warmingUp(jdk);
+        AppJvm app = w.app;
+        // The warm-up goes on for up to 100 ms after its first write: the exit comes during it.
+        app.send("exit");
+        assertEquals(w.cgroup, Cgroups.of(w.jvm), "the JVM's cgroup" + app.describe());
+        assertEquals(0, app.awaitExit(), app.describe());
+        List<String> err = app.stderr().all();
+        assertFalse(Files.exists(w.dir), w.dir + " left behind" + app.describe());
+        assertFalse(err.stream().anyMatch(l -> l.startsWith(KEPT) && l.contains("until the first start")), "no start came: " + err);
+    }
+
+    /** LazyApp with a ProcessBuilder and no start, its warm-up begun (the first write made). */
+    private Warming warmingUp(Jdks.Jdk jdk) {
         assumeTrue(Cgroups.writable(), "the JVMs here cannot make cgroups");
         AppJvm app = app(jdk, LazyApp.class).agent("log=debug").args("builder").start();
         app.awaitLine("READY");
         long jvm = app.pid();
-        String cgroup = Cgroups.of(jvm);
-        Path dir = Cgroups.jvmDir(jvm);
+        Warming w = new Warming(app, jvm, Cgroups.of(jvm), threadCgroup(jvm), Cgroups.jvmDir(jvm));
         app.stderr().await(l -> l.startsWith(WARMED_UP), "the warm-up", LINE);
-        // The warm-up goes on for up to 100 ms after its first write: the exit comes during it.
-        app.send("exit");
-        assertEquals(cgroup, Cgroups.of(jvm), "the JVM's cgroup" + app.describe());
-        assertEquals(0, app.awaitExit(), app.describe());
-        List<String> err = app.stderr().all();
-        assertFalse(Files.exists(dir), dir + " left behind" + app.describe());
-        assertFalse(err.stream().anyMatch(l -> l.startsWith(KEPT) && l.contains("until the first start")), "no start came: " + err);
+        return w;
     }
+
+    /** The app, its pid, its cgroup and its primordial thread's before the warm-up, the directory made for it. */
+    private record Warming(AppJvm app, long jvm, String cgroup, String mainThread, Path dir) {}
 
     /** The cgroup v2 path of PID's thread TID = PID (the JVM's primordial thread), or null. */
     private static String threadCgroup(long pid) {
