@@ -61,7 +61,7 @@ public final class Agent implements Function<Object, Object> {
      */
     public static void premain(String args, Instrumentation inst) {
         if (pidOne()) {
-            start(new Object[] {args, inst, null, false, true, false, null, processBuilderLoaded(inst), null});
+            start(new Object[] {args, inst, null, false, true, false, null, new BuilderLoadedBefore(inst, null), null});
             return;
         }
         try {
@@ -84,14 +84,14 @@ public final class Agent implements Function<Object, Object> {
                 return;
             }
         }
-        start(new Object[] {args, inst, null, true, pidOne(), false, null, false, null});
+        start(new Object[] {args, inst, null, true, pidOne(), false, null, new BuilderLoadedBefore(inst, false), null});
     }
 
     /**
      * Installs the agent in its own loader. INSTALLATION: {agent arguments, Instrumentation, (the
-     * jar's Path, set here), attached, pid 1, deferred, (the transformer, set there), ProcessBuilder
-     * loaded before the agent, ProcessImpl's bytes as the JDK loaded it before ProcessBuilder (or
-     * null)}; see {@link Installation}. False (and one stderr line) if it failed: the application
+     * jar's Path, set here), attached, pid 1, deferred, (the transformer, set there), whether
+     * ProcessBuilder was loaded before the agent ({@link BuilderLoadedBefore}), ProcessImpl's bytes
+     * as the JDK loaded it before ProcessBuilder (or null)}; see {@link Installation}. False (and one stderr line) if it failed: the application
      * runs as if the agent were absent.
      */
     private static boolean start(Object[] installation) {
@@ -146,8 +146,7 @@ public final class Agent implements Function<Object, Object> {
     /**
      * True if the JVM has loaded java.lang.ProcessBuilder (another agent's premain made one before
      * this agent's): the agent cannot rewrite it then, and no child can be isolated. Asked only
-     * where ProcessImpl loads before ProcessBuilder (on JDK 25 System.getenv loads it), and in
-     * a JVM that is pid 1, once.
+     * where ProcessImpl loads before ProcessBuilder (on JDK 25 System.getenv loads it), once.
      */
     static boolean processBuilderLoaded(Instrumentation inst) {
         for (Class<?> c : inst.getInitiatedClasses(null)) {
@@ -162,6 +161,29 @@ public final class Agent implements Function<Object, Object> {
 
     /** The modifiers ProcessBuilder has (public, final) among those {@link #processBuilderLoaded} looks at (also interface, abstract). */
     private static final int PUBLIC_FINAL = 0x0011, PUBLIC_FINAL_MASK = 0x0011 | 0x0200 | 0x0400;
+
+    /**
+     * Whether ProcessBuilder was loaded before the agent, for the installation: KNOWN (by
+     * Agent.Deferred, or false when attached), or else asked of the JVM ({@link
+     * #processBuilderLoaded}) when the transformer that premain registers at pid 1 sees ProcessImpl
+     * load before ProcessBuilder, not in premain (a scan of ~800 classes, 0.5 ms of every such
+     * JVM's start, measured). A JDK interface: the agent's own loader asks it.
+     */
+    static final class BuilderLoadedBefore implements BooleanSupplier {
+        private final Instrumentation inst;
+        private Boolean known;
+
+        BuilderLoadedBefore(Instrumentation inst, Boolean known) {
+            this.inst = inst;
+            this.known = known;
+        }
+
+        @Override
+        public synchronized boolean getAsBoolean() {
+            if (known == null) known = processBuilderLoaded(inst);
+            return known;
+        }
+    }
 
     /**
      * The agent until java.lang.ProcessBuilder loads (the one class through which a child can come):
@@ -310,7 +332,8 @@ public final class Agent implements Function<Object, Object> {
             }
             if (tried) return null;
             tried = true;
-            Object[] a = {args, inst, null, false, false, true, null, processBuilderLoadedBefore, processImplAsLoaded};
+            Object[] a = {args, inst, null, false, false, true, null, new BuilderLoadedBefore(inst, processBuilderLoadedBefore),
+                    processImplAsLoaded};
             processImplAsLoaded = null;
             installing = a;
             try {

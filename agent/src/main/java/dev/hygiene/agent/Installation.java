@@ -7,6 +7,7 @@ import dev.hygiene.core.Privileged;
 import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.security.PrivilegedAction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -24,7 +25,7 @@ public final class Installation {
             @SuppressWarnings("unchecked")
             Object[] a = ((Supplier<Object[]>) Installation.class.getClassLoader()).get();
             install((String) a[0], (Instrumentation) a[1], (Path) a[2], (Boolean) a[3], (Boolean) a[4], (Boolean) a[5],
-                    (Boolean) a[7], (byte[]) a[8], a);
+                    (BooleanSupplier) a[7], (byte[]) a[8], a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Exception e) {
@@ -38,31 +39,31 @@ public final class Installation {
      * The transformer goes into INSTALLATION[6], where Agent.apply finds it. With DEFERRED
      * (Agent.Deferred: a process class of the JDK is loading now) it is not registered: Deferred
      * takes it from there, and gives it that class and every later one. PID_ONE: the JVM is pid 1
-     * of its pid namespace. BUILDER_LOADED_BEFORE: ProcessBuilder was loaded before the agent,
-     * which then does nothing but say so. PROCESS_IMPL: ProcessImpl's bytes as the JDK loaded it,
+     * of its pid namespace. BUILDER_LOADED_BEFORE: whether ProcessBuilder was loaded before the
+     * agent, which then does nothing but say so (Agent.BuilderLoadedBefore: known when DEFERRED;
+     * at pid 1 the transformer asks it, should ProcessImpl load first). PROCESS_IMPL: ProcessImpl's bytes as the JDK loaded it,
      * before ProcessBuilder (Agent.Deferred kept them; null if it did not load then).
      */
     static void install(String args, Instrumentation inst, Path jar, boolean attached, boolean pidOne, boolean deferred,
-                        boolean builderLoadedBefore, byte[] processImpl, Object[] installation) throws Exception {
+                        BooleanSupplier builderLoadedBefore, byte[] processImpl, Object[] installation) throws Exception {
         String os = System.getProperty("os.name", "");
         if (!os.equals("Linux")) {
             Config.load(args); // its warnings, and the log level for the next line
             Log.warn("process groups are supported on Linux only; on " + os + " the agent does nothing");
             return;
         }
-        if (builderLoadedBefore) {
+        if (deferred && builderLoadedBefore.getAsBoolean()) {
             // ProcessBuilder cannot be rewritten, so ProcessImpl is not either: its rewrite would
             // call a bridge that is never defined. Without a transformer Agent.Deferred goes.
             Config.load(args);
-            Log.warn("java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's premain?): children"
-                    + " are not isolated; put process-hygiene's -javaagent first");
+            sayBuilderLoadedBefore();
             return;
         }
         // The transformer goes first, before anything that could load the process classes (on JDK
         // 25 System.getenv loads ProcessImpl; Config reads /proc/self/environ for that reason).
         // Until Hooks.hygiene is set, the hooks let everything through unchanged. It is set when
         // ProcessBuilder loads (see coreFrom), at once when attached (the children running then).
-        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred, processImpl);
+        ProcessClassesTransformer transformer = new ProcessClassesTransformer(inst, !deferred, processImpl, builderLoadedBefore);
         installation[6] = transformer;
         if (!deferred) inst.addTransformer(transformer, true);
         Config config = Config.load(args);
@@ -83,6 +84,12 @@ public final class Installation {
         // orphans that land on it (it installs in premain: Agent).
         if (pidOne) OrphanReaping.start(transformer, attached);
         if (Log.enabled(Log.Level.DEBUG)) Log.debug("installed (" + config + ")");
+    }
+
+    /** The one line that says that ProcessBuilder was loaded before the agent, and what then. */
+    static void sayBuilderLoadedBefore() {
+        Log.warn("java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's premain?): children"
+                + " are not isolated; put process-hygiene's -javaagent first");
     }
 
     /** Hooks.hygiene.attached(), privileged where a SecurityManager can be installed. */

@@ -81,11 +81,19 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
     private Config config;
     private Path agentDir;
 
-    /** PROCESS_IMPL: its bytes as the JDK loaded it, left as they were (Agent.Deferred); else null. */
-    ProcessClassesTransformer(Instrumentation inst, boolean retransformable, byte[] processImpl) {
+    /** Whether ProcessBuilder was loaded before the agent (see {@link Installation#install}). */
+    private final BooleanSupplier builderLoadedBefore;
+
+    /**
+     * PROCESS_IMPL: its bytes as the JDK loaded it, left as they were (Agent.Deferred); else null.
+     * BUILDER_LOADED_BEFORE: asked where ProcessImpl loads before ProcessBuilder while this is
+     * registered (retransformable), once.
+     */
+    ProcessClassesTransformer(Instrumentation inst, boolean retransformable, byte[] processImpl, BooleanSupplier builderLoadedBefore) {
         this.inst = inst;
         this.retransformable = retransformable;
         this.processImplAsLoaded = processImpl;
+        this.builderLoadedBefore = builderLoadedBefore;
     }
 
     @Override
@@ -95,6 +103,13 @@ final class ProcessClassesTransformer implements ClassFileTransformer, BooleanSu
         CallRedirect redirect = className.equals("java/lang/ProcessBuilder") ? START
                 : className.equals("java/lang/ProcessImpl") ? DESTROY : null;
         if (redirect == null) return null;
+        if (redirect == DESTROY && retransformable && redefined == null && !startRedirected && builderLoadedBefore.getAsBoolean()) {
+            // The bridge is defined with ProcessBuilder's rewrite, which will never come: a
+            // rewritten ProcessImpl would call a bridge that does not exist.
+            Installation.sayBuilderLoadedBefore();
+            disable();
+            return null;
+        }
         try {
             byte[] out = redirect.apply(bytes);
             if (redirect == DESTROY) out = withHelperPath(out);

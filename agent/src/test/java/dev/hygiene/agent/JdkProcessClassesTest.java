@@ -69,7 +69,7 @@ class JdkProcessClassesTest {
         RedirectCheck.assertRedirected(ProcessClassesTransformer.HELPER_PATH, implDestroy, implAfter, 1);
         // The transformer itself gives the same bytes for ProcessImpl (ProcessBuilder's rewrite
         // also defines the bridge, which needs an Instrumentation).
-        assertArrayEquals(implAfter, new ProcessClassesTransformer(null, true, null).transform(null, "java/lang/ProcessImpl", null, null, impl));
+        assertArrayEquals(implAfter, new ProcessClassesTransformer(null, true, null, () -> false).transform(null, "java/lang/ProcessImpl", null, null, impl));
 
         String out = runPatched(javaHome, dir.resolve("patched"), builderAfter, implAfter, false);
         assertTrue(out.contains("handed=[] starts=1 destroys=1 exit=143"), "the patched JVM printed:\n" + out);
