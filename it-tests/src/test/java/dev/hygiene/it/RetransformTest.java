@@ -20,6 +20,7 @@ import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,6 +150,35 @@ class RetransformTest extends AppJvmTest {
                 "the line that says so", Duration.ofSeconds(10));
         app.send("exit");
         assertEquals(0, app.awaitExit(), app.describe());
+    }
+
+    /**
+     * The same at pid 1, where the agent installs in premain, its transformer registered, and its
+     * reaper's thread initializes ProcessBuilder at once: the reaper says that it cannot reap (no
+     * bridge); the transformer learns that ProcessBuilder was loaded before it when ProcessImpl
+     * loads first, at the application's first start (not in premain), says so there, and leaves
+     * ProcessImpl as it is: the child starts, and the JVM exits, as without the agent. Each line once.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.hygiene.it.Jdks#all")
+    void processBuilderLoadedBeforeTheAgentAtPidOneIsSaidAtTheFirstStart(Jdks.Jdk jdk, @TempDir Path tmp) throws IOException {
+        AppJvm app = afterEarlyAgent(app(jdk, LazyApp.class), tmp, "=ProcessBuilder").args("untouched")
+                .launch(AppJvm.Launch.PID_NAMESPACE).start();
+        app.awaitLine("READY");
+        String noReaping = "process-hygiene: the JVM is pid 1, but java.lang.ProcessBuilder was loaded before the agent:"
+                + " orphans are not reaped";
+        String notIsolated = "process-hygiene: java.lang.ProcessBuilder was loaded before the agent (by another -javaagent's"
+                + " premain?): children are not isolated; put process-hygiene's -javaagent first";
+        app.stderr().await(l -> l.equals(noReaping), "the reaper's line", Duration.ofSeconds(10));
+        assertFalse(app.stderr().all().contains(notIsolated), "not said before the first start" + app.describe());
+        app.send("start");
+        app.awaitLine("STARTED");
+        app.stderr().await(l -> l.equals(notIsolated), "the line that says so", Duration.ofSeconds(10));
+        app.send("exit");
+        assertEquals(0, app.awaitExit(), app.describe());
+        List<String> err = app.stderr().all();
+        assertEquals(List.of(noReaping, notIsolated), err.stream().filter(l -> l.startsWith("process-hygiene: ")).toList(),
+                "each said once, and nothing else" + app.describe());
     }
 
     /**
