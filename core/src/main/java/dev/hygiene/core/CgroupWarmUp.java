@@ -61,7 +61,7 @@ final class CgroupWarmUp extends Thread {
             return; // exiting already
         }
         try {
-            ProcStat self = ProcStat.selfFromProc();
+            ProcStat self = ProcStat.self();
             if (self == null) return;
             long pid = self.pid;
             String parent;

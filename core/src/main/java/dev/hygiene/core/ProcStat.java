@@ -58,17 +58,12 @@ public final class ProcStat {
         }
     }
 
-    /** The JVM's own stat. */
-    public static ProcStat self() {
-        return read(ProcessHandle.current().pid());
-    }
-
     /**
-     * The JVM's own stat read through /proc/self, its pid from the file itself: without
-     * ProcessHandle, whose implementation a thread of the agent's would otherwise initialize
-     * (which the application's first start then waits for). Null if unreadable.
+     * The JVM's own stat, read through /proc/self (its pid from the file itself), or null if
+     * unreadable. Without ProcessHandle: a thread of the agent's that asked it would initialize
+     * its implementation, which the application's first start then waits for (CgroupWarmUp).
      */
-    static ProcStat selfFromProc() {
+    public static ProcStat self() {
         byte[] buffer = new byte[512];
         try {
             int n = readFile("/proc/self/stat", buffer);
